@@ -1,0 +1,81 @@
+#include "tests/test_util.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+namespace qwen3::test {
+
+CommandResult run_command(const std::string& cmd, const std::string* stdin_text) {
+  TempDir tmp;
+  const std::string out = tmp.file("out"), err = tmp.file("err"), in = tmp.file("in");
+  write_file(in, stdin_text ? *stdin_text : std::string());
+  const std::string full = "(" + cmd + ") <" + shell_quote(in) + " >" + shell_quote(out) + " 2>" + shell_quote(err);
+  const int raw = std::system(full.c_str());
+  CommandResult r;
+  r.status = (raw != -1 && WIFEXITED(raw)) ? WEXITSTATUS(raw) : -1;
+  r.out = read_file(out);
+  r.err = read_file(err);
+  return r;
+}
+
+TempDir::TempDir() {
+  static std::mt19937_64 gen{std::random_device{}()};
+  const auto base = std::filesystem::temp_directory_path();
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    auto p = base / ("qwen3-test-" + std::to_string(::getpid()) + "-" + std::to_string(gen() % 1000000000));
+    if (std::filesystem::create_directory(p)) {
+      path_ = p;
+      return;
+    }
+  }
+  throw std::runtime_error("cannot create a temporary directory");
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+bool strict() {
+  const char* v = std::getenv("QWEN3_STRICT");
+  return v && std::string(v) == "1";
+}
+
+std::string data_dir() { return QWEN3_DATA_DIR; }
+std::string tokenizer_dir() { return data_dir() + "/tokenizer"; }
+std::string tiny_model_dir() { return data_dir() + "/tiny-qwen3"; }
+std::string peer_model_dir() { return data_dir() + "/peer-tiny"; }
+std::string test_data(const std::string& name) { return std::string(QWEN3_TEST_DATA_DIR) + "/" + name; }
+std::string cli_path() { return QWEN3_CLI_PATH; }
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw std::runtime_error("cannot read " + path);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+void write_file(const std::string& path, const std::string& content) {
+  std::ofstream f(path, std::ios::binary);
+  if (!f) throw std::runtime_error("cannot write " + path);
+  f << content;
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) {
+    if (c == '\'') q += "'\\''";
+    else q += c;
+  }
+  return q + "'";
+}
+
+}  // namespace qwen3::test

@@ -1,0 +1,59 @@
+// Small helpers shared by the test suites.
+#pragma once
+#include <filesystem>
+#include <string>
+
+namespace qwen3::test {
+
+// Result of running a shell command: exit status, stdout and stderr.
+struct CommandResult {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+// Runs `cmd` with /bin/sh, capturing stdout and stderr separately (stdin from /dev/null unless
+// `stdin_text` is given, which is fed to it).
+CommandResult run_command(const std::string& cmd, const std::string* stdin_text = nullptr);
+
+// A fresh temporary directory, removed when the object dies.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Paths prepared by scripts/setup.sh / init-tiny (under QWEN3_DATA_DIR) and committed fixtures.
+std::string data_dir();          // QWEN3_DATA_DIR
+std::string tokenizer_dir();     // data/tokenizer: tokenizer.json + tokenizer_config.json
+std::string tiny_model_dir();    // data/tiny-qwen3 (qwen3emb init-tiny)
+std::string peer_model_dir();    // data/peer-tiny (setup.sh, from tests/data/peer_golden/make_model.py)
+std::string test_data(const std::string& name);  // tests/data/NAME
+std::string cli_path();          // the qwen3emb binary
+
+// Reads a whole file; throws std::runtime_error if it cannot.
+std::string read_file(const std::string& path);
+void write_file(const std::string& path, const std::string& content);
+// Shell-quotes one argument with single quotes.
+std::string shell_quote(const std::string& s);
+
+}  // namespace qwen3::test
+
+// True when QWEN3_STRICT=1 (scripts/test.sh sets it): then data that setup.sh provides must be present.
+bool strict();
+
+// Skips the test (with the reason) when a file or folder that setup.sh provides is missing; under
+// QWEN3_STRICT=1 a missing file fails the test instead, so CI cannot pass by skipping.
+#define QWEN3_REQUIRE_PATH(p)                                                                     \
+  do {                                                                                            \
+    if (!std::filesystem::exists(p)) {                                                            \
+      if (::qwen3::test::strict()) FAIL() << (p) << " is missing (QWEN3_STRICT=1): run scripts/setup.sh"; \
+      GTEST_SKIP() << (p) << " is missing: run scripts/setup.sh (and qwen3emb init-tiny) first";  \
+    }                                                                                             \
+  } while (0)
