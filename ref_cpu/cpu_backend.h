@@ -1,0 +1,25 @@
+// ref_cpu: the Eigen fp32 reference backend. The forward pass in cpu_backend.cpp reads like the model code.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "core/backend.h"
+#include "core/weights.h"
+
+namespace qwen3::cpu {
+
+class CpuBackend final : public Backend {
+ public:
+  CpuBackend(const ModelConfig& config, HostWeights weights);
+  // Loads a model directory (config.json + safetensors) as f32.
+  static std::unique_ptr<CpuBackend> from_dir(const std::string& dir);
+  std::string name() const override { return "cpu"; }
+  const ModelConfig& config() const override { return config_; }
+  ForwardOutput forward(const Batch& batch, const ForwardOptions& options = {}) override;
+
+ private:
+  ModelConfig config_;
+  HostWeights w_;
+};
+
+}  // namespace qwen3::cpu

@@ -1,0 +1,43 @@
+// The Qwen3 forward pass as equations, in fp32 on the CPU with Eigen: one function per step.
+// Every tensor is a plain row-major float array; the shape is written at the head of each function.
+//   T = tokens of the packed batch, H = hidden, I = intermediate, NH/NKV = query/KV heads, D = head_dim.
+// These functions are the reference the CUDA kernels are checked against: put them side by side with
+// cuda_naive/kernels.cu and cuda_opt/ to see the same math.
+#pragma once
+#include <cstdint>
+
+namespace qwen3::cpu {
+
+// out[t, :] = E[ids[t], :]
+// ids: [T], E: [V, H], out: [T, H]
+void embedding_gather(const int32_t* ids, int64_t T, const float* E, int64_t H, float* out);
+
+// y = x / sqrt(mean(x²) + eps) * w                     (mean over the last dimension, in fp32 as HF does)
+// x, y: [rows, n], w: [n]. x and y may alias. Used for the layer norms (n = H) and per head (n = D).
+void rms_norm(const float* x, const float* w, int64_t rows, int64_t n, float eps, float* y);
+
+// y = x Wᵀ                                             (torch.nn.Linear without bias)
+// x: [T, in], W: [out, in], y: [T, out]
+void linear(const float* x, const float* W, int64_t T, int64_t in, int64_t out, float* y);
+
+// RoPE, rotate-half (NeoX) form, in place, on each head of each token:
+//   (x[i], x[i + D/2]) <- (x[i]·cos θ - x[i + D/2]·sin θ,  x[i + D/2]·cos θ + x[i]·sin θ),
+//   θ = pos · theta^(-2i/D), i < D/2
+// x: [T, heads, D], positions: [T]
+void apply_rope(float* x, const int32_t* positions, int64_t T, int64_t heads, int64_t D, double theta);
+
+// Causal grouped-query attention over packed sequences:
+//   out[t, h, :] = Σ_{s ≤ t, s in t's sequence} softmax_s(q[t,h]·k[s,g] / sqrt(D)) · v[s, g, :],  g = h / (NH/NKV)
+// q: [T, NH, D], k, v: [T, NKV, D], offsets: [B+1], out: [T, NH, D]
+void causal_attention(const float* q, const float* k, const float* v, const int64_t* offsets, int64_t B,
+                      int64_t NH, int64_t NKV, int64_t D, float* out);
+
+// y = silu(g) · u = g / (1 + e^-g) · u                  (SwiGLU's gate)
+// g, u, y: [n]
+void silu_mul(const float* g, const float* u, int64_t n, float* y);
+
+// x += y                                               (residual connection)
+// x, y: [n]
+void add_inplace(float* x, const float* y, int64_t n);
+
+}  // namespace qwen3::cpu

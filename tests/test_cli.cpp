@@ -1,0 +1,267 @@
+// qwen3emb end to end: the commands a user runs, and every kind of bad input giving one clear line on
+// stderr and a non-zero exit (never a crash).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/safetensors.h"
+#include "core/tiny_model.h"
+#include "core/weights.h"
+#include "tests/test_util.h"
+
+using qwen3::test::CommandResult;
+using qwen3::test::shell_quote;
+using qwen3::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+CommandResult cli(const std::string& args, const std::string* stdin_text = nullptr) {
+  return qwen3::test::run_command(shell_quote(qwen3::test::cli_path()) + " " + args, stdin_text);
+}
+
+double norm(const std::vector<float>& v) {
+  double s = 0;
+  for (float x : v) s += double(x) * x;
+  return std::sqrt(s);
+}
+
+// An error is one line on stderr starting with "error:", containing `phrase`, and exit status 1.
+void expect_error(const CommandResult& r, const std::string& phrase) {
+  EXPECT_EQ(r.status, 1) << r.err;
+  ASSERT_FALSE(r.err.empty());
+  const std::string last = r.err.substr(r.err.rfind("error:") == std::string::npos ? 0 : r.err.rfind("error:"));
+  EXPECT_EQ(last.rfind("error: ", 0), 0u) << r.err;
+  EXPECT_EQ(std::count(last.begin(), last.end(), '\n'), 1) << "not one line: " << r.err;
+  EXPECT_NE(last.find(phrase), std::string::npos) << "expected '" << phrase << "' in: " << r.err;
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override { QWEN3_REQUIRE_PATH(qwen3::test::tiny_model_dir() + "/model.safetensors"); }
+
+  // A copy of the tiny model in a temporary folder, to break on purpose.
+  std::string copy_model() {
+    const fs::path dst = tmp.path() / "model";
+    fs::copy(qwen3::test::tiny_model_dir(), dst, fs::copy_options::recursive);
+    return dst.string();
+  }
+
+  // Rewrites a safetensors header through `edit`, keeping the data bytes.
+  static void rewrite_header(const std::string& path, const std::function<void(nlohmann::json&)>& edit) {
+    const std::string bytes = qwen3::test::read_file(path);
+    uint64_t n = 0;
+    std::memcpy(&n, bytes.data(), 8);
+    auto header = nlohmann::ordered_json::parse(bytes.substr(8, n));
+    nlohmann::json h = header;
+    edit(h);
+    std::string text = h.dump();
+    while (text.size() % 8) text += ' ';
+    const uint64_t m = text.size();
+    std::string out(reinterpret_cast<const char*>(&m), 8);
+    qwen3::test::write_file(path, out + text + bytes.substr(8 + n));
+  }
+
+  TempDir tmp;
+};
+
+}  // namespace
+
+TEST_F(Cli, EmbedsWithTheDefaultModel) {
+  const auto r = cli("embed 'Hello world'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("default tiny model"), std::string::npos) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["index"], 0);
+  const auto e = j["embedding"].get<std::vector<float>>();
+  EXPECT_EQ(e.size(), 64u);
+  EXPECT_NEAR(norm(e), 1.0, 1e-6);
+  EXPECT_EQ(j["tokens"], 3);  // "Hello", " world", <|endoftext|>
+}
+
+TEST_F(Cli, ReadsStdinOneTextPerLine) {
+  const std::string input = "first line\nsecond line\r\nthird\n";
+  const auto r = cli("embed --dim 32", &input);
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    const auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["index"], n++);
+    const auto e = j["embedding"].get<std::vector<float>>();
+    EXPECT_EQ(e.size(), 32u);
+    EXPECT_NEAR(norm(e), 1.0, 1e-6);
+  }
+  EXPECT_EQ(n, 3);
+}
+
+TEST_F(Cli, MatryoshkaIsTheRenormalisedPrefix) {
+  const auto full = nlohmann::json::parse(cli("embed 'a b c'").out)["embedding"].get<std::vector<float>>();
+  const auto cut = nlohmann::json::parse(cli("embed --dim 40 'a b c'").out)["embedding"].get<std::vector<float>>();
+  ASSERT_EQ(cut.size(), 40u);
+  const double prefix = norm(std::vector<float>(full.begin(), full.begin() + 40));
+  for (int i = 0; i < 40; ++i) EXPECT_NEAR(cut[i], full[i] / prefix, 1e-6);
+}
+
+TEST_F(Cli, OpenAiFormat) {
+  const auto r = cli("embed --format openai one two");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["object"], "list");
+  ASSERT_EQ(j["data"].size(), 2u);
+  EXPECT_EQ(j["data"][1]["object"], "embedding");
+  EXPECT_EQ(j["data"][1]["index"], 1);
+  EXPECT_EQ(j["data"][1]["embedding"].size(), 64u);
+  EXPECT_EQ(j["usage"]["prompt_tokens"], 4);  // "one" + EOS, "two" + EOS
+}
+
+TEST_F(Cli, InstructionFormatsTheQuery) {
+  const auto a = cli("embed --instruct 'Find the answer' 'what is RoPE?'");
+  const auto b = cli(std::string("embed ") + shell_quote("Instruct: Find the answer\nQuery:what is RoPE?"));
+  ASSERT_EQ(a.status, 0) << a.err;
+  EXPECT_EQ(a.out, b.out);
+}
+
+TEST_F(Cli, EmptyStringEmbedsTheLoneEndOfText) {
+  const auto r = cli("embed ''");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["tokens"], 1);
+  EXPECT_EQ(cli("tokenize ''").out, "[151643]\n");
+}
+
+TEST_F(Cli, InvalidUtf8IsReplacedWithAWarning) {
+  const std::string input = "ab\xff\xfe" "cd\n";
+  const auto r = cli("embed", &input);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: input 0: 2 invalid UTF-8 byte(s) replaced with U+FFFD"), std::string::npos) << r.err;
+  const std::string fixed = "ab\xef\xbf\xbd\xef\xbf\xbd" "cd";
+  EXPECT_EQ(cli("tokenize", &input).out, cli("tokenize " + shell_quote(fixed)).out);
+}
+
+TEST_F(Cli, LongInputsAreTruncatedWithAWarning) {
+  const auto r = cli("embed --max-tokens 5 'one two three four five six seven'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: input 0: 8 tokens, truncated to 5 (--max-tokens)"), std::string::npos) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["tokens"], 5);
+}
+
+TEST_F(Cli, TokenizeAndDecode) {
+  const auto r = cli("tokenize --no-eos 'Hello world <|im_start|> don'\\''t'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "[9707,1879,220,151644,1513,944]\n");
+  const std::string ids = "[9707,1879,220,151644,1513,944]\n";
+  EXPECT_EQ(cli("tokenize --decode", &ids).out, "\"Hello world <|im_start|> don't\"\n");
+  const std::string bad = "[1, \"x\"]\n";
+  expect_error(cli("tokenize --decode", &bad), "token ids must be integers");
+}
+
+TEST_F(Cli, HelpEverywhere) {
+  for (const char* sub : {"", "embed ", "tokenize ", "init-tiny "}) {
+    const auto r = cli(std::string(sub) + "--help");
+    EXPECT_EQ(r.status, 0) << sub;
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << sub;
+  }
+}
+
+// ---- bad input ----------------------------------------------------------------------------------------
+
+TEST_F(Cli, MissingModelDirectory) { expect_error(cli("embed --model /nonexistent/model x"), "does not exist"); }
+
+TEST_F(Cli, ConfigNotJson) {
+  const auto dir = copy_model();
+  qwen3::test::write_file(dir + "/config.json", "{ not json");
+  expect_error(cli("embed --model " + dir + " x"), "config.json: not valid JSON");
+}
+
+TEST_F(Cli, ConfigMissingField) {
+  const auto dir = copy_model();
+  auto j = nlohmann::json::parse(qwen3::test::read_file(dir + "/config.json"));
+  j.erase("num_key_value_heads");
+  qwen3::test::write_file(dir + "/config.json", j.dump());
+  expect_error(cli("embed --model " + dir + " x"), "missing field 'num_key_value_heads'");
+}
+
+TEST_F(Cli, SafetensorsTruncated) {
+  const auto dir = copy_model();
+  fs::resize_file(dir + "/model.safetensors", 1000);
+  const auto r = cli("embed --model " + dir + " x");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("model.safetensors"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, SafetensorsHeaderLongerThanFile) {
+  const auto dir = copy_model();
+  std::fstream f(dir + "/model.safetensors", std::ios::in | std::ios::out | std::ios::binary);
+  const uint64_t huge = 1ull << 40;
+  f.write(reinterpret_cast<const char*>(&huge), 8);
+  f.close();
+  expect_error(cli("embed --model " + dir + " x"), "header");
+}
+
+TEST_F(Cli, SafetensorsUnknownDtype) {
+  const auto dir = copy_model();
+  rewrite_header(dir + "/model.safetensors", [](nlohmann::json& h) { h["model.norm.weight"]["dtype"] = "Q4"; });
+  expect_error(cli("embed --model " + dir + " x"), "Q4");
+}
+
+TEST_F(Cli, SafetensorsOverlappingOffsets) {
+  const auto dir = copy_model();
+  rewrite_header(dir + "/model.safetensors", [](nlohmann::json& h) {
+    h["model.norm.weight"]["data_offsets"] = h["model.layers.0.input_layernorm.weight"]["data_offsets"];
+  });
+  expect_error(cli("embed --model " + dir + " x"), "overlap");
+}
+
+TEST_F(Cli, SafetensorsOffsetsPastTheEnd) {
+  const auto dir = copy_model();
+  rewrite_header(dir + "/model.safetensors", [](nlohmann::json& h) {
+    const uint64_t end = h["model.norm.weight"]["data_offsets"][1].get<uint64_t>();
+    h["model.norm.weight"]["data_offsets"] = {end + 4096, end + 4096 + 256};
+  });
+  expect_error(cli("embed --model " + dir + " x"), "model.norm.weight");
+}
+
+TEST_F(Cli, TensorShapeDisagreesWithConfig) {
+  const auto dir = copy_model();
+  auto j = nlohmann::json::parse(qwen3::test::read_file(dir + "/config.json"));
+  j["intermediate_size"] = 100;
+  qwen3::test::write_file(dir + "/config.json", j.dump());
+  expect_error(cli("embed --model " + dir + " x"), "tensor 'model.layers.0.mlp.gate_proj.weight' has shape [192, 64] but the config needs [100, 64]");
+}
+
+TEST_F(Cli, MissingTensor) {
+  const auto dir = copy_model();
+  const qwen3::ModelConfig c = qwen3::tiny_config();
+  qwen3::HostWeights w = qwen3::random_host_weights(c, 1);
+  std::vector<qwen3::TensorToWrite> tensors;
+  qwen3::for_each_tensor(c, w, [&](const qwen3::TensorSpec& s, qwen3::HostTensor& t) {
+    if (s.name != "model.layers.1.self_attn.k_norm.weight") tensors.push_back({s.name, qwen3::DType::F32, s.shape, t.ptr()});
+  });
+  qwen3::write_safetensors(dir + "/model.safetensors", tensors);
+  expect_error(cli("embed --model " + dir + " x"), "model.layers.1.self_attn.k_norm.weight");
+}
+
+TEST_F(Cli, BadOptionValues) {
+  expect_error(cli("embed --dim 16 x"), "--dim 16 is outside 32..64");
+  expect_error(cli("embed --dim 65 x"), "--dim 65 is outside 32..64");
+  expect_error(cli("embed --backend cuda_opt x"), "backend 'cuda_opt' is not available");
+  expect_error(cli("embed --backend tpu x"), "unknown backend 'tpu'");
+  expect_error(cli("embed --random-weights x"), "--random-weights needs --config");
+  const std::string nothing;
+  expect_error(cli("embed", &nothing), "no input");
+}
+
+TEST_F(Cli, InitTinyIsDeterministic) {
+  const auto a = cli("init-tiny --out " + tmp.file("a"));
+  ASSERT_EQ(a.status, 0) << a.err;
+  EXPECT_EQ(qwen3::test::read_file(tmp.file("a/model.safetensors")),
+            qwen3::test::read_file(qwen3::test::tiny_model_dir() + "/model.safetensors"));
+  EXPECT_EQ(qwen3::test::read_file(tmp.file("a/config.json")),
+            qwen3::test::read_file(qwen3::test::tiny_model_dir() + "/config.json"));
+  expect_error(cli("init-tiny --out " + tmp.file("b") + " --tokenizer /nonexistent"), "tokenizer file");
+}
