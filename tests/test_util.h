@@ -43,10 +43,10 @@ void write_file(const std::string& path, const std::string& content);
 // Shell-quotes one argument with single quotes.
 std::string shell_quote(const std::string& s);
 
-}  // namespace qwen3::test
-
 // True when QWEN3_STRICT=1 (scripts/test.sh sets it): then data that setup.sh provides must be present.
 bool strict();
+
+}  // namespace qwen3::test
 
 // Skips the test (with the reason) when a file or folder that setup.sh provides is missing; under
 // QWEN3_STRICT=1 a missing file fails the test instead, so CI cannot pass by skipping.
