@@ -34,9 +34,8 @@ std::vector<TensorSpec> tensor_specs(const ModelConfig& c) {
   return specs;
 }
 
-// Half-width of the uniform distribution with standard deviation `std`: U(-a, a) has std a / sqrt(3).
-// sqrt is exactly rounded (IEEE 754), so `a` has the same bits everywhere.
-static float uniform_half_width(const TensorSpec& spec) {
+// U(-a, a) has std a / sqrt(3). sqrt is exactly rounded (IEEE 754), so `a` has the same bits everywhere.
+float random_half_width(const TensorSpec& spec) {
   switch (spec.role) {
     case TensorRole::Embedding: return static_cast<float>(std::sqrt(3.0));
     case TensorRole::Norm: return static_cast<float>(0.1 * std::sqrt(3.0));
@@ -48,7 +47,7 @@ static float uniform_half_width(const TensorSpec& spec) {
 // This file is compiled with -ffp-contract=off: `1 + r * a` must not become an FMA on some machines only.
 float random_weight(const TensorSpec& spec, uint64_t seed, int64_t i) {
   const float r = random_symmetric(seed, static_cast<uint64_t>(spec.index), static_cast<uint64_t>(i));
-  const float x = r * uniform_half_width(spec);
+  const float x = r * random_half_width(spec);
   return spec.role == TensorRole::Norm ? 1.0f + x : x;
 }
 

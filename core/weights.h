@@ -80,6 +80,10 @@ std::vector<TensorSpec> tensor_specs(const ModelConfig& c);
 // (uniform draws: x = (2u - 1) * sqrt(3) * std). 1/sqrt(fan_in) keeps every branch's output at the scale of
 // its normalised input, so activations stay non-degenerate through all layers.
 float random_weight(const TensorSpec& spec, uint64_t seed, int64_t i);
+// The pieces of random_weight, for a GPU kernel that draws in place:
+//   x = random_symmetric(seed, spec.index, i) * random_half_width(spec);  Norm tensors: 1 + x
+// (on the GPU with __fmul_rn / __fadd_rn, so that no FMA contraction changes the bits).
+float random_half_width(const TensorSpec& spec);
 void fill_random(const TensorSpec& spec, uint64_t seed, float* out);  // out: numel(spec.shape) values
 
 // ---- host (f32) weights: what ref_cpu uses, and what init-tiny writes ------------------------------
