@@ -3,20 +3,19 @@
 #include <filesystem>
 #include <iostream>
 
+#include "apps/backends.h"
 #include "core/error.h"
 #include "core/model_dir.h"
-#include "core/weights.h"
-#include "ref_cpu/cpu_backend.h"
 
 namespace qwen3::cli {
 
-void ModelOptions::add_to(CLI::App& app) {
+void ModelOptions::add_to(CLI::App& app, bool backend_option) {
   app.add_option("--model", model_dir, "Model directory in Hugging Face layout (default: the tiny model)");
   app.add_option("--config", preset, "With --random-weights: the shapes of Qwen3-Embedding 0.6b, 4b or 8b")
       ->check(CLI::IsMember({"0.6b", "4b", "8b"}));
   app.add_flag("--random-weights", random_weights, "Random weights of the --config shapes, built in memory");
   app.add_option("--seed", seed, "Seed for --random-weights");
-  app.add_option("--backend", backend, "cpu | cuda_naive | cuda_opt");
+  if (backend_option) app.add_option("--backend", backend, "cpu | cuda_naive | cuda_opt");
 }
 
 std::string ModelOptions::resolved_model_dir() const {
@@ -32,21 +31,15 @@ std::string ModelOptions::resolved_model_dir() const {
   return dir;
 }
 
-std::unique_ptr<Backend> ModelOptions::make_backend() const {
+std::unique_ptr<Backend> ModelOptions::make_backend(const std::string& name) const {
   if (random_weights && preset.empty()) throw InputError("--random-weights needs --config 0.6b|4b|8b");
   if (!preset.empty() && !random_weights) throw InputError("--config needs --random-weights");
   if (random_weights && !model_dir.empty()) throw InputError("--model and --random-weights exclude each other");
-  if (backend != "cpu") {
-    if (backend == "cuda_naive" || backend == "cuda_opt") {
-      throw InputError("backend '" + backend + "' is not available in this build (only 'cpu' is)");
-    }
-    throw InputError("unknown backend '" + backend + "' (expected cpu, cuda_naive or cuda_opt)");
-  }
-  if (random_weights) {
-    const ModelConfig c = ModelConfig::preset(preset);
-    return std::make_unique<cpu::CpuBackend>(c, random_host_weights(c, seed));
-  }
-  return cpu::CpuBackend::from_dir(resolved_model_dir());
+  WeightsSource source;
+  source.seed = seed;
+  if (random_weights) source.preset = preset;
+  else source.model_dir = resolved_model_dir();
+  return cli::make_backend(name, source);
 }
 
 Tokenizer ModelOptions::make_tokenizer() const {

@@ -18,12 +18,13 @@ struct ModelOptions {
   uint64_t seed = 1;
   std::string backend = "cpu";
 
-  // Adds --model, --config, --random-weights, --seed and --backend to a subcommand.
-  void add_to(CLI::App& app);
+  // Adds --model, --config, --random-weights, --seed and (unless told not to) --backend to a subcommand.
+  void add_to(CLI::App& app, bool backend_option = true);
   // The model directory to read: --model, or the default tiny model (with a note on stderr).
   std::string resolved_model_dir() const;
-  // Builds the chosen backend over the chosen weights. InputError / IoError / FormatError / ShapeError.
-  std::unique_ptr<Backend> make_backend() const;
+  // Builds backend `name` (default: --backend) over the chosen weights (apps/backends.h).
+  std::unique_ptr<Backend> make_backend(const std::string& name) const;
+  std::unique_ptr<Backend> make_backend() const { return make_backend(backend); }
   // The tokenizer of the model directory (or data/tokenizer with --random-weights).
   Tokenizer make_tokenizer() const;
 

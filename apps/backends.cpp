@@ -1,0 +1,35 @@
+#include "apps/backends.h"
+
+#include "core/error.h"
+#include "core/weights.h"
+#include "ref_cpu/cpu_backend.h"
+#ifdef QWEN3_HAVE_CUDA
+#include "cuda_naive/cuda_naive_backend.h"
+#endif
+
+namespace qwen3::cli {
+
+std::vector<std::string> backend_names() { return {"cpu", "cuda_naive", "cuda_opt"}; }
+
+std::unique_ptr<Backend> make_backend(const std::string& name, const WeightsSource& source) {
+  const bool random = !source.preset.empty();
+  if (name == "cpu") {
+    if (random) {
+      const ModelConfig c = ModelConfig::preset(source.preset);
+      return std::make_unique<cpu::CpuBackend>(c, random_host_weights(c, source.seed));
+    }
+    return cpu::CpuBackend::from_dir(source.model_dir);
+  }
+  if (name == "cuda_naive") {
+#ifdef QWEN3_HAVE_CUDA
+    if (random) return CudaNaiveBackend::random(ModelConfig::preset(source.preset), source.seed);
+    return CudaNaiveBackend::from_dir(source.model_dir);
+#else
+    throw InputError("backend 'cuda_naive' is not built: this build found no CUDA toolkit");
+#endif
+  }
+  if (name == "cuda_opt") throw InputError("backend 'cuda_opt' is not available yet in this version");
+  throw InputError("unknown backend '" + name + "' (expected cpu, cuda_naive or cuda_opt)");
+}
+
+}  // namespace qwen3::cli

@@ -1,0 +1,144 @@
+// qwen3emb compare --backends A,B: the same batch through two backends, compared layer by layer
+// (in the spirit of llama.cpp's test-backend-ops): max |a-b|, ||a-b||/||b||, cosine of the last-token
+// states, and each sequence's final embedding cosine, with PASS/FAIL against core/tolerances.h.
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "apps/commands.h"
+#include "apps/model_options.h"
+#include "apps/read_texts.h"
+#include "core/embed.h"
+#include "core/error.h"
+#include "core/pooling.h"
+#include "core/rng.h"
+#include "core/tolerances.h"
+
+namespace qwen3::cli {
+
+namespace {
+
+struct CompareArgs {
+  ModelOptions model;
+  std::string backends;
+  std::vector<std::string> texts;
+  std::vector<int64_t> lengths;
+  int64_t max_tokens = 8192;
+};
+
+// Token sequences of the given lengths, ids drawn from the portable RNG (the same on every machine);
+// each ends with <|endoftext|> when it fits in the vocabulary, like a real input.
+std::vector<std::vector<int32_t>> synthetic_sequences(const std::vector<int64_t>& lengths, int64_t vocab) {
+  std::vector<std::vector<int32_t>> seqs;
+  for (size_t s = 0; s < lengths.size(); ++s) {
+    if (lengths[s] < 1) throw InputError("--lengths: every length must be at least 1");
+    std::vector<int32_t> ids(lengths[s]);
+    for (int64_t t = 0; t < lengths[s]; ++t) {
+      ids[t] = static_cast<int32_t>(random_bits(12345, s, t) % static_cast<uint64_t>(std::min<int64_t>(vocab, 151643)));
+    }
+    if (vocab > kEndOfTextId) ids.back() = kEndOfTextId;
+    seqs.push_back(std::move(ids));
+  }
+  return seqs;
+}
+
+std::vector<std::string> split_comma(const std::string& s) {
+  std::vector<std::string> parts;
+  std::stringstream ss(s);
+  std::string part;
+  while (std::getline(ss, part, ',')) parts.push_back(part);
+  return parts;
+}
+
+struct StateDiff {
+  double max_abs = 0, rel = 0, min_cos_last = 1;
+};
+
+// a, b: [T, H] states of the same packed batch.
+StateDiff diff_state(const std::vector<float>& a, const std::vector<float>& b, const Batch& batch, int64_t H) {
+  StateDiff d;
+  for (size_t i = 0; i < a.size(); ++i) d.max_abs = std::max(d.max_abs, std::abs(double(a[i]) - b[i]));
+  d.rel = relative_error(a.data(), b.data(), static_cast<int64_t>(a.size()));
+  for (int64_t s = 0; s < batch.num_sequences(); ++s) {
+    const int64_t row = batch.last_token(s) * H;
+    d.min_cos_last = std::min(d.min_cos_last, cosine(a.data() + row, b.data() + row, H));
+  }
+  return d;
+}
+
+int run_compare(const CompareArgs& a) {
+  const auto names = split_comma(a.backends);
+  if (names.size() != 2) throw InputError("--backends takes two names, e.g. cpu,cuda_naive");
+  auto A = a.model.make_backend(names[0]);
+  auto B = a.model.make_backend(names[1]);
+  const ModelConfig& c = A->config();
+  const int64_t H = c.hidden_size;
+
+  std::vector<std::vector<int32_t>> seqs;
+  if (!a.texts.empty()) {
+    const Tokenizer tok = a.model.make_tokenizer();
+    for (size_t i = 0; i < a.texts.size(); ++i) {
+      seqs.push_back(embedding_ids(tok, a.texts[i], a.max_tokens, i, [](const std::string& w) {
+        std::cerr << "warning: " << w << "\n";
+      }));
+    }
+  } else {
+    seqs = synthetic_sequences(a.lengths.empty() ? std::vector<int64_t>{1, 7, 64, 300} : a.lengths, c.vocab_size);
+  }
+  const Batch batch = Batch::pack(seqs);
+  ForwardOptions opt;
+  opt.keep_hidden_states = true;
+  const ForwardOutput oa = A->forward(batch, opt);
+  const ForwardOutput ob = B->forward(batch, opt);
+
+  const Tolerance tol = tolerance_for(names[0], names[1]);
+  std::printf("compare %s vs %s: %s, %lld sequences, %lld tokens\n", names[0].c_str(), names[1].c_str(),
+              describe(c).c_str(), static_cast<long long>(batch.num_sequences()),
+              static_cast<long long>(batch.num_tokens()));
+  std::printf("tolerance: every state ||a-b||/||b|| <= %.1e, every embedding cos >= %.7f (%s)\n\n", tol.layer_rel,
+              tol.embedding_cos, tol.why);
+  std::printf("%-12s %14s %16s %18s  %s\n", "state", "max|a-b|", "||a-b||/||b||", "min cos(last tok)", "");
+  bool pass = true;
+  double worst_rel = 0;
+  const size_t n_states = std::min(oa.hidden_states.size(), ob.hidden_states.size());
+  for (size_t l = 0; l < n_states; ++l) {
+    const StateDiff d = diff_state(oa.hidden_states[l], ob.hidden_states[l], batch, H);
+    const bool ok = d.rel <= tol.layer_rel;
+    pass = pass && ok;
+    worst_rel = std::max(worst_rel, d.rel);
+    const std::string label = l == 0 ? "embedding" : l + 1 == n_states ? "final norm" : "layer " + std::to_string(l);
+    std::printf("%-12s %14.3e %16.3e %18.9f  %s\n", label.c_str(), d.max_abs, d.rel, d.min_cos_last, ok ? "PASS" : "FAIL");
+  }
+  std::printf("\n%-10s %8s %18s  %s\n", "sequence", "tokens", "embedding cos", "");
+  double worst_cos = 1;
+  for (int64_t s = 0; s < batch.num_sequences(); ++s) {
+    const double cs = cosine(oa.embeddings.data() + s * H, ob.embeddings.data() + s * H, H);
+    const bool ok = cs >= tol.embedding_cos;
+    pass = pass && ok;
+    worst_cos = std::min(worst_cos, cs);
+    std::printf("%-10lld %8lld %18.9f  %s\n", static_cast<long long>(s), static_cast<long long>(batch.length(s)), cs,
+                ok ? "PASS" : "FAIL");
+  }
+  std::printf("\n%s: worst state ||a-b||/||b|| %.3e (<= %.1e), worst embedding cos %.9f (>= %.7f)\n",
+              pass ? "PASS" : "FAIL", worst_rel, tol.layer_rel, worst_cos, tol.embedding_cos);
+  return pass ? 0 : 1;
+}
+
+}  // namespace
+
+void add_compare(CLI::App& app) {
+  auto args = std::make_shared<CompareArgs>();
+  CLI::App* cmd = app.add_subcommand("compare", "Run one batch through two backends and compare them layer by layer");
+  cmd->add_option("texts", args->texts, "Texts of the batch (default: synthetic sequences of --lengths)");
+  cmd->add_option("--backends", args->backends, "Two backends, e.g. cpu,cuda_naive")->required();
+  cmd->add_option("--lengths", args->lengths, "Without texts: sequence lengths of a synthetic batch (default 1,7,64,300)")
+      ->delimiter(',');
+  cmd->add_option("--max-tokens", args->max_tokens, "Cut longer texts to this many tokens")->check(CLI::PositiveNumber);
+  args->model.add_to(*cmd, /*backend_option=*/false);
+  cmd->callback([args] {
+    if (run_compare(*args) != 0) throw Error("the backends disagree beyond the tolerance (FAIL rows above)");
+  });
+}
+
+}  // namespace qwen3::cli
