@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# One command for a machine with an NVIDIA GPU (the lent device machine): build Release with CUDA for the
+# GPU present, run every test (GPU ones included), compare cuda_naive with the CPU reference, run
+# compute-sanitizer (memcheck, racecheck) over a short cuda_naive forward pass, and print a summary last.
+# Full logs go to $OUT when it is set (the device tool brings $OUT back), else to build-gpu/logs/.
+#
+# On the lent machine, which cannot fetch packages: run scripts/setup.sh and scripts/gpu_deps.sh HERE first,
+# then carry .gpu-deps and data/tokenizer:
+#   run(command="bash scripts/gpu_check.sh", carry=[".gpu-deps", "data/tokenizer", "tests/js/node_modules"])
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+LOGS=${OUT:-$ROOT/build-gpu/logs}
+mkdir -p "$LOGS"
+JOBS=$(nproc)
+SUMMARY=()
+FAILED=0
+
+# step NAME COMMAND...: runs COMMAND with its output in $LOGS/NAME.log, records PASS/FAIL and seconds.
+step() {
+  local name=$1; shift
+  local t0=$SECONDS
+  if "$@" >"$LOGS/$name.log" 2>&1; then
+    SUMMARY+=("$(printf '%-28s PASS %5ds' "$name" $((SECONDS - t0)))")
+  else
+    SUMMARY+=("$(printf '%-28s FAIL %5ds  (see %s)' "$name" $((SECONDS - t0)) "$LOGS/$name.log")")
+    FAILED=1
+  fi
+}
+
+# Libraries carried from a Debian machine (scripts/gpu_deps.sh), when this machine lacks them.
+CMAKE_EXTRA=()
+if [ -d .gpu-deps/usr ]; then
+  CMAKE_EXTRA+=("-DCMAKE_PREFIX_PATH=$ROOT/.gpu-deps/usr")
+  export LD_LIBRARY_PATH=$ROOT/.gpu-deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
+fi
+
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader >"$LOGS/device.txt" 2>&1
+git rev-parse HEAD >>"$LOGS/device.txt" 2>/dev/null
+
+step configure cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=native "${CMAKE_EXTRA[@]}"
+step build cmake --build build-gpu -j "$JOBS"
+CLI=build-gpu/apps/qwen3emb
+
+# Data: the tiny model from the carried tokenizer; the peer model from its script (numpy is there).
+[ -f data/tiny-qwen3/model.safetensors ] || step init-tiny "$CLI" init-tiny
+if [ ! -f data/peer-tiny/model.safetensors.index.json ]; then
+  step peer-model python3 tests/data/peer_golden/make_model.py --out data/peer-tiny --tokenizer-dir data/tokenizer --copy-tokenizer
+fi
+
+step ctest bash -c "cd build-gpu && ctest --output-on-failure -j 4"
+step compare-tiny "$CLI" compare --backends cpu,cuda_naive --lengths 1,7,64,300
+step compare-0.6b "$CLI" compare --backends cpu,cuda_naive --config 0.6b --random-weights --lengths 1,7,64,300
+SAN=(compute-sanitizer --error-exitcode 1)
+step memcheck "${SAN[@]}" --tool memcheck "$CLI" compare --backends cpu,cuda_naive --lengths 1,7,33
+step racecheck "${SAN[@]}" --tool racecheck "$CLI" compare --backends cpu,cuda_naive --lengths 1,7,33
+
+echo
+echo "gpu_check on $(head -1 "$LOGS/device.txt")"
+printf '%s\n' "${SUMMARY[@]}"
+grep -h -E "^(PASS|FAIL):" "$LOGS"/compare-*.log 2>/dev/null | sed 's/^/compare: /'
+exit $FAILED
