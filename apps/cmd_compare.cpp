@@ -25,6 +25,7 @@ struct CompareArgs {
   std::vector<std::string> texts;
   std::vector<int64_t> lengths;
   int64_t max_tokens = 8192;
+  bool ops = false;
 };
 
 // Token sequences of the given lengths, ids drawn from the portable RNG (the same on every machine);
@@ -67,6 +68,29 @@ StateDiff diff_state(const std::vector<float>& a, const std::vector<float>& b, c
   return d;
 }
 
+// With --ops: one row per op of every layer, matched by name (core/backend.h: kOpNames).
+bool print_ops(const ForwardOutput& oa, const ForwardOutput& ob, const Tolerance& tol) {
+  if (oa.op_outputs.size() != ob.op_outputs.size()) {
+    throw Error("--ops: the backends recorded different numbers of op outputs (" +
+                std::to_string(oa.op_outputs.size()) + " and " + std::to_string(ob.op_outputs.size()) + ")");
+  }
+  std::printf("\n%-28s %14s %16s  %s\n", "op", "max|a-b|", "||a-b||/||b||", "");
+  bool pass = true;
+  for (size_t i = 0; i < oa.op_outputs.size(); ++i) {
+    const OpOutput &x = oa.op_outputs[i], &y = ob.op_outputs[i];
+    if (x.name != y.name || x.values.size() != y.values.size()) {
+      throw Error("--ops: op " + std::to_string(i) + " is '" + x.name + "' in one backend and '" + y.name + "' in the other");
+    }
+    double max_abs = 0;
+    for (size_t k = 0; k < x.values.size(); ++k) max_abs = std::max(max_abs, std::abs(double(x.values[k]) - y.values[k]));
+    const double rel = relative_error(x.values.data(), y.values.data(), static_cast<int64_t>(x.values.size()));
+    const bool ok = rel <= tol.layer_rel;
+    pass = pass && ok;
+    std::printf("%-28s %14.3e %16.3e  %s\n", x.name.c_str(), max_abs, rel, ok ? "PASS" : "FAIL");
+  }
+  return pass;
+}
+
 int run_compare(const CompareArgs& a) {
   const auto names = split_comma(a.backends);
   if (names.size() != 2) throw InputError("--backends takes two names, e.g. cpu,cuda_naive");
@@ -89,6 +113,7 @@ int run_compare(const CompareArgs& a) {
   const Batch batch = Batch::pack(seqs);
   ForwardOptions opt;
   opt.keep_hidden_states = true;
+  opt.keep_op_outputs = a.ops;
   const ForwardOutput oa = A->forward(batch, opt);
   const ForwardOutput ob = B->forward(batch, opt);
 
@@ -110,6 +135,7 @@ int run_compare(const CompareArgs& a) {
     const std::string label = l == 0 ? "embedding" : l + 1 == n_states ? "final norm" : "layer " + std::to_string(l);
     std::printf("%-12s %14.3e %16.3e %18.9f  %s\n", label.c_str(), d.max_abs, d.rel, d.min_cos_last, ok ? "PASS" : "FAIL");
   }
+  if (a.ops) pass = print_ops(oa, ob, tol) && pass;
   std::printf("\n%-10s %8s %18s  %s\n", "sequence", "tokens", "embedding cos", "");
   double worst_cos = 1;
   for (int64_t s = 0; s < batch.num_sequences(); ++s) {
@@ -134,6 +160,7 @@ void add_compare(CLI::App& app) {
   cmd->add_option("--backends", args->backends, "Two backends, e.g. cpu,cuda_naive")->required();
   cmd->add_option("--lengths", args->lengths, "Without texts: sequence lengths of a synthetic batch (default 1,7,64,300)")
       ->delimiter(',');
+  cmd->add_flag("--ops", args->ops, "Also compare every op's output inside every layer");
   cmd->add_option("--max-tokens", args->max_tokens, "Cut longer texts to this many tokens")->check(CLI::PositiveNumber);
   args->model.add_to(*cmd, /*backend_option=*/false);
   cmd->callback([args] {

@@ -12,7 +12,20 @@ namespace qwen3 {
 
 struct ForwardOptions {
   bool keep_hidden_states = false;  // fill ForwardOutput::hidden_states
+  bool keep_op_outputs = false;     // fill ForwardOutput::op_outputs (for debugging: large)
 };
+
+// One op's output inside a layer, for op-by-op comparison of backends.
+struct OpOutput {
+  std::string name;           // "layer 3 / q_proj": the same names in every backend (kOpNames)
+  std::vector<float> values;  // the op's output tensor, row-major, as the CPU reference lays it out
+};
+
+// The ops of one layer in the order they run, the names every backend records under keep_op_outputs.
+inline const char* const kOpNames[] = {"input_norm", "q_proj",    "k_proj",    "v_proj",   "q_norm",  "k_norm",
+                                       "q_rope",     "k_rope",    "attention", "o_proj",   "residual_attn",
+                                       "post_norm",  "gate_proj", "up_proj",   "silu_mul", "down_proj",
+                                       "residual_mlp"};
 
 struct ForwardOutput {
   // [B, H]: each sequence's last-token state after the final RMSNorm, L2-normalised.
@@ -21,6 +34,8 @@ struct ForwardOutput {
   //   [0] the embedding gather's output, [l] the output of layer l (1..L), [L+1] the final RMSNorm's output.
   // Entries 0..L match Hugging Face's output_hidden_states before its last entry is normalised.
   std::vector<std::vector<float>> hidden_states;
+  // Only with keep_op_outputs: every op of every layer, in order (layer-major, then kOpNames' order).
+  std::vector<OpOutput> op_outputs;
 };
 
 class Backend {

@@ -43,6 +43,10 @@ ForwardOutput CpuBackend::forward(const Batch& batch, const ForwardOptions& opti
   auto keep = [&](const std::vector<float>& state) {
     if (options.keep_hidden_states) result.hidden_states.push_back(state);
   };
+  int64_t layer = 0;
+  auto record = [&](const char* op, const std::vector<float>& out) {
+    if (options.keep_op_outputs) result.op_outputs.push_back({"layer " + std::to_string(layer) + " / " + op, out});
+  };
 
   // hidden_states = self.embed_tokens(input_ids)
   embedding_gather(batch.tokens.data(), T, w_.embed_tokens.ptr(), H, x.data());
@@ -52,31 +56,44 @@ ForwardOutput CpuBackend::forward(const Batch& batch, const ForwardOptions& opti
     // --- attention block: x = x + o_proj(attn(...)) ---------------------------------------------
     // hidden_states = self.input_layernorm(hidden_states)
     rms_norm(x.data(), lw.input_layernorm.ptr(), T, H, eps, xn.data());
+    record("input_norm", xn);
     // query_states = self.q_norm(self.q_proj(hidden_states).view(hidden_shape))   (and k likewise)
     linear(xn.data(), lw.q_proj.ptr(), T, H, NH * D, q.data());
     linear(xn.data(), lw.k_proj.ptr(), T, H, NKV * D, k.data());
     linear(xn.data(), lw.v_proj.ptr(), T, H, NKV * D, v.data());
+    record("q_proj", q), record("k_proj", k), record("v_proj", v);
     rms_norm(q.data(), lw.q_norm.ptr(), T * NH, D, eps, q.data());   // per head: rows are (token, head)
     rms_norm(k.data(), lw.k_norm.ptr(), T * NKV, D, eps, k.data());
+    record("q_norm", q), record("k_norm", k);
     // query_states, key_states = apply_rotary_pos_emb(query_states, key_states, cos, sin)
     apply_rope(q.data(), positions.data(), T, NH, D, c.rope_theta);
     apply_rope(k.data(), positions.data(), T, NKV, D, c.rope_theta);
+    record("q_rope", q), record("k_rope", k);
     // attn_output = eager_attention_forward(...)   (causal, GQA, scaling = head_dim ** -0.5)
     causal_attention(q.data(), k.data(), v.data(), batch.offsets.data(), B, NH, NKV, D, att.data());
+    record("attention", att);
     // attn_output = self.o_proj(attn_output); hidden_states = residual + hidden_states
     linear(att.data(), lw.o_proj.ptr(), T, NH * D, H, proj.data());
+    record("o_proj", proj);
     add_inplace(x.data(), proj.data(), T * H);
+    record("residual_attn", x);
 
     // --- MLP block: x = x + down(silu(gate(h)) * up(h)),  h = RMSNorm(x) ----------------------------
     // hidden_states = self.post_attention_layernorm(hidden_states)
     rms_norm(x.data(), lw.post_attention_layernorm.ptr(), T, H, eps, xn.data());
+    record("post_norm", xn);
     // down_proj(act_fn(gate_proj(x)) * up_proj(x))
     linear(xn.data(), lw.gate_proj.ptr(), T, H, I, gate.data());
     linear(xn.data(), lw.up_proj.ptr(), T, H, I, up.data());
+    record("gate_proj", gate), record("up_proj", up);
     silu_mul(gate.data(), up.data(), T * I, gate.data());
+    record("silu_mul", gate);
     linear(gate.data(), lw.down_proj.ptr(), T, I, H, proj.data());
+    record("down_proj", proj);
     add_inplace(x.data(), proj.data(), T * H);
+    record("residual_mlp", x);
     keep(x);
+    ++layer;
   }
 
   // hidden_states = self.norm(hidden_states)

@@ -265,3 +265,33 @@ TEST_F(Cli, InitTinyIsDeterministic) {
             qwen3::test::read_file(qwen3::test::tiny_model_dir() + "/config.json"));
   expect_error(cli("init-tiny --out " + tmp.file("b") + " --tokenizer /nonexistent"), "tokenizer file");
 }
+
+TEST_F(Cli, CompareSameBackendPasses) {
+  const auto r = cli("compare --backends cpu,cpu --ops --lengths 1,9,40");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("layer 3"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("final norm"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("layer 2 / residual_mlp"), std::string::npos) << r.out;  // --ops rows
+  EXPECT_NE(r.out.find("layer 0 / q_rope"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nPASS: "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, CompareTextsAndBadArguments) {
+  const auto r = cli("compare --backends cpu,cpu 'one text' 'and another'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("2 sequences"), std::string::npos) << r.out;
+  expect_error(cli("compare --backends cpu x"), "--backends takes two names");
+  expect_error(cli("compare --backends cpu,gpu x"), "unknown backend 'gpu'");
+  expect_error(cli("compare --backends cpu,cpu --lengths 0"), "at least 1");
+}
+
+// Without a GPU (or without CUDA in the build) the CUDA backend says why in one line; with one, it runs.
+TEST_F(Cli, CudaBackendRunsOrSaysWhyNot) {
+  const auto r = cli("embed --backend cuda_naive 'hello'");
+  if (r.status == 0) {
+    EXPECT_EQ(nlohmann::json::parse(r.out)["embedding"].size(), 64u);
+  } else {
+    expect_error(r, "cuda_naive");
+  }
+}
