@@ -29,6 +29,9 @@ TEST(CudaNaive, NotBuilt) { GTEST_SKIP() << "built without CUDA: the cuda_naive 
 
 using namespace qwen3;
 
+using qwen3::test::random_vector;
+using qwen3::test::small_config;
+
 namespace {
 
 // Why there is no usable GPU, or "" when there is one.
@@ -47,14 +50,6 @@ std::string no_gpu_reason() {
   } while (0)
 
 namespace {
-
-std::vector<float> random_vector(size_t n, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<float> dist(0.0f, 1.0f);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(gen);
-  return v;
-}
 
 std::vector<int32_t> random_ids(size_t n, int32_t vocab, unsigned seed) {
   std::mt19937 gen(seed);
@@ -77,15 +72,6 @@ DeviceBuffer<T> to_device(const std::vector<T>& v) {
 template <typename T>
 std::vector<T> to_host(const DeviceBuffer<T>& b) {
   return b.to_host("test output");
-}
-
-// The CPU tests' small config: GQA, head_dim != H / NH, several layers; long enough for a 300-token sequence.
-ModelConfig small_config() {
-  ModelConfig c;
-  c.hidden_size = 40, c.intermediate_size = 72, c.num_hidden_layers = 3;
-  c.num_attention_heads = 6, c.num_key_value_heads = 2, c.head_dim = 8;
-  c.vocab_size = 500, c.max_position_embeddings = 512, c.rms_norm_eps = 1e-6, c.rope_theta = 1e6;
-  return c;
 }
 
 // Sequences of lengths 1, 7, 64 and 300 with random ids below `vocab`.

@@ -11,32 +11,19 @@
 #include "core/weights.h"
 #include "ref_cpu/cpu_backend.h"
 #include "ref_cpu/ops.h"
+#include "tests/test_util.h"
 
 using namespace qwen3;
 
-namespace {
+using qwen3::test::random_vector;
+using qwen3::test::small_config;
 
-std::vector<float> random_vector(size_t n, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<float> dist(0.0f, 1.0f);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(gen);
-  return v;
-}
+namespace {
 
 double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
   double m = 0;
   for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(double(a[i]) - b[i]));
   return m;
-}
-
-// A small config with every feature of the real ones: GQA, head_dim != H / NH, several layers.
-ModelConfig small_config() {
-  ModelConfig c;
-  c.hidden_size = 40, c.intermediate_size = 72, c.num_hidden_layers = 3;
-  c.num_attention_heads = 6, c.num_key_value_heads = 2, c.head_dim = 8;
-  c.vocab_size = 500, c.max_position_embeddings = 512, c.rms_norm_eps = 1e-6, c.rope_theta = 1e6;
-  return c;
 }
 
 }  // namespace

@@ -43,6 +43,22 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
+std::vector<float> random_vector(size_t n, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(gen);
+  return v;
+}
+
+ModelConfig small_config() {
+  ModelConfig c;
+  c.hidden_size = 40, c.intermediate_size = 72, c.num_hidden_layers = 3;
+  c.num_attention_heads = 6, c.num_key_value_heads = 2, c.head_dim = 8;
+  c.vocab_size = 500, c.max_position_embeddings = 512, c.rms_norm_eps = 1e-6, c.rope_theta = 1e6;
+  return c;
+}
+
 bool strict() {
   const char* v = std::getenv("QWEN3_STRICT");
   return v && std::string(v) == "1";

@@ -2,6 +2,9 @@
 #pragma once
 #include <filesystem>
 #include <string>
+#include <vector>
+
+#include "core/config.h"
 
 namespace qwen3::test {
 
@@ -42,6 +45,13 @@ std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& content);
 // Shell-quotes one argument with single quotes.
 std::string shell_quote(const std::string& s);
+
+// n samples of N(0, 1), reproducible from `seed`.
+std::vector<float> random_vector(size_t n, unsigned seed);
+
+// A small config with every feature of the real ones (GQA, head_dim != H / NH, several layers), long enough
+// for a 300-token sequence: the CPU and GPU tests' common model shape.
+ModelConfig small_config();
 
 // True when QWEN3_STRICT=1 (scripts/test.sh sets it): then data that setup.sh provides must be present.
 bool strict();
