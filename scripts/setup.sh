@@ -26,6 +26,9 @@ PKGS=(
   libstb-dev               # PNG writing
   nodejs npm               # tokenizer data and the independent JS tokenizer
   python3-numpy            # rebuilds the peer-golden model (Debian's /usr/bin/python3)
+  python3-matplotlib       # scripts/plot_bench.py
+  libimgui-dev libglfw3-dev libgl-dev  # qwen3-viewer (Dear ImGui 1.86, GLFW 3, OpenGL 3)
+  xvfb xauth libgl1-mesa-dri           # headless viewer screenshots (Mesa llvmpipe under Xvfb)
 )
 missing=()
 for p in "${PKGS[@]}"; do
