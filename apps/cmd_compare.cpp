@@ -12,7 +12,6 @@
 #include "core/embed.h"
 #include "core/error.h"
 #include "core/pooling.h"
-#include "core/rng.h"
 #include "core/tolerances.h"
 
 namespace qwen3::cli {
@@ -27,22 +26,6 @@ struct CompareArgs {
   int64_t max_tokens = 8192;
   bool ops = false;
 };
-
-// Token sequences of the given lengths, ids drawn from the portable RNG (the same on every machine);
-// each ends with <|endoftext|> when it fits in the vocabulary, like a real input.
-std::vector<std::vector<int32_t>> synthetic_sequences(const std::vector<int64_t>& lengths, int64_t vocab) {
-  std::vector<std::vector<int32_t>> seqs;
-  for (size_t s = 0; s < lengths.size(); ++s) {
-    if (lengths[s] < 1) throw InputError("--lengths: every length must be at least 1");
-    std::vector<int32_t> ids(lengths[s]);
-    for (int64_t t = 0; t < lengths[s]; ++t) {
-      ids[t] = static_cast<int32_t>(random_bits(12345, s, t) % static_cast<uint64_t>(std::min<int64_t>(vocab, 151643)));
-    }
-    if (vocab > kEndOfTextId) ids.back() = kEndOfTextId;
-    seqs.push_back(std::move(ids));
-  }
-  return seqs;
-}
 
 std::vector<std::string> split_comma(const std::string& s) {
   std::vector<std::string> parts;

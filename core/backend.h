@@ -7,12 +7,14 @@
 
 #include "core/batch.h"
 #include "core/config.h"
+#include "core/tracer.h"
 
 namespace qwen3 {
 
 struct ForwardOptions {
   bool keep_hidden_states = false;  // fill ForwardOutput::hidden_states
   bool keep_op_outputs = false;     // fill ForwardOutput::op_outputs (for debugging: large)
+  Tracer* tracer = nullptr;         // named ranges for the profiler: forward, layer N, layer N / block / op
 };
 
 // One op's output inside a layer, for op-by-op comparison of backends.

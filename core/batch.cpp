@@ -4,6 +4,8 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/rng.h"
+#include "core/tokenizer.h"
 
 namespace qwen3 {
 
@@ -31,6 +33,21 @@ std::vector<int32_t> Batch::positions() const {
     for (int64_t t = offsets[b]; t < offsets[b + 1]; ++t) pos[t] = static_cast<int32_t>(t - offsets[b]);
   }
   return pos;
+}
+
+std::vector<std::vector<int32_t>> synthetic_sequences(const std::vector<int64_t>& lengths, int64_t vocab_size,
+                                                      uint64_t seed) {
+  // Ordinary ids are drawn below the first added token (151643) so that none is a special token by chance.
+  const uint64_t range = static_cast<uint64_t>(std::min<int64_t>(vocab_size, kEndOfTextId));
+  std::vector<std::vector<int32_t>> seqs;
+  for (size_t s = 0; s < lengths.size(); ++s) {
+    if (lengths[s] < 1) throw InputError("sequence lengths must be at least 1, got " + std::to_string(lengths[s]));
+    std::vector<int32_t> ids(lengths[s]);
+    for (int64_t t = 0; t < lengths[s]; ++t) ids[t] = static_cast<int32_t>(random_bits(seed, s, t) % range);
+    if (vocab_size > kEndOfTextId) ids.back() = kEndOfTextId;
+    seqs.push_back(std::move(ids));
+  }
+  return seqs;
 }
 
 void validate(const Batch& batch, const ModelConfig& config) {

@@ -27,6 +27,12 @@ struct Batch {
   std::vector<int32_t> positions() const;
 };
 
+// Token sequences of the given lengths for tests, comparisons and benchmarks: ids drawn from the portable
+// RNG (core/rng.h), so the same on every machine; each ends with <|endoftext|> when the vocabulary has it,
+// like a real input. InputError for a length below 1.
+std::vector<std::vector<int32_t>> synthetic_sequences(const std::vector<int64_t>& lengths, int64_t vocab_size,
+                                                      uint64_t seed = 12345);
+
 // Checks a batch against a model before a forward pass: ids in [0, vocab_size), every sequence at most
 // max_position_embeddings long. Throws InputError naming the sequence and the limit.
 void validate(const Batch& batch, const ModelConfig& config);

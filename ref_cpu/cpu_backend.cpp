@@ -43,64 +43,95 @@ ForwardOutput CpuBackend::forward(const Batch& batch, const ForwardOptions& opti
   auto keep = [&](const std::vector<float>& state) {
     if (options.keep_hidden_states) result.hidden_states.push_back(state);
   };
-  int64_t layer = 0;
-  auto record = [&](const char* op, const std::vector<float>& out) {
-    if (options.keep_op_outputs) result.op_outputs.push_back({"layer " + std::to_string(layer) + " / " + op, out});
+  // Each op runs inside a named range for the profiler ("layer 3 / attention / q_proj") and, on request,
+  // records its output for op-by-op comparison with other backends.
+  Tracer* tracer = options.tracer;
+  std::string layer_name;  // "layer 3"
+  auto op_range = [&](const char* block, const char* op, const char* category) {
+    return TraceScope(tracer, layer_name + " / " + block + " / " + op, category);
   };
+  auto record = [&](const char* op, const std::vector<float>& out) {
+    if (options.keep_op_outputs) result.op_outputs.push_back({layer_name + " / " + op, out});
+  };
+  TraceScope forward_range(tracer, "forward", "host");
 
   // hidden_states = self.embed_tokens(input_ids)
-  embedding_gather(batch.tokens.data(), T, w_.embed_tokens.ptr(), H, x.data());
+  {
+    TraceScope r(tracer, "embedding", "elementwise");
+    embedding_gather(batch.tokens.data(), T, w_.embed_tokens.ptr(), H, x.data());
+  }
   keep(x);
 
-  for (const LayerWeights<HostTensor>& lw : w_.layers) {
-    // --- attention block: x = x + o_proj(attn(...)) ---------------------------------------------
-    // hidden_states = self.input_layernorm(hidden_states)
-    rms_norm(x.data(), lw.input_layernorm.ptr(), T, H, eps, xn.data());
-    record("input_norm", xn);
-    // query_states = self.q_norm(self.q_proj(hidden_states).view(hidden_shape))   (and k likewise)
-    linear(xn.data(), lw.q_proj.ptr(), T, H, NH * D, q.data());
-    linear(xn.data(), lw.k_proj.ptr(), T, H, NKV * D, k.data());
-    linear(xn.data(), lw.v_proj.ptr(), T, H, NKV * D, v.data());
-    record("q_proj", q), record("k_proj", k), record("v_proj", v);
-    rms_norm(q.data(), lw.q_norm.ptr(), T * NH, D, eps, q.data());   // per head: rows are (token, head)
-    rms_norm(k.data(), lw.k_norm.ptr(), T * NKV, D, eps, k.data());
-    record("q_norm", q), record("k_norm", k);
-    // query_states, key_states = apply_rotary_pos_emb(query_states, key_states, cos, sin)
-    apply_rope(q.data(), positions.data(), T, NH, D, c.rope_theta);
-    apply_rope(k.data(), positions.data(), T, NKV, D, c.rope_theta);
-    record("q_rope", q), record("k_rope", k);
-    // attn_output = eager_attention_forward(...)   (causal, GQA, scaling = head_dim ** -0.5)
-    causal_attention(q.data(), k.data(), v.data(), batch.offsets.data(), B, NH, NKV, D, att.data());
-    record("attention", att);
-    // attn_output = self.o_proj(attn_output); hidden_states = residual + hidden_states
-    linear(att.data(), lw.o_proj.ptr(), T, NH * D, H, proj.data());
-    record("o_proj", proj);
-    add_inplace(x.data(), proj.data(), T * H);
-    record("residual_attn", x);
-
-    // --- MLP block: x = x + down(silu(gate(h)) * up(h)),  h = RMSNorm(x) ----------------------------
-    // hidden_states = self.post_attention_layernorm(hidden_states)
-    rms_norm(x.data(), lw.post_attention_layernorm.ptr(), T, H, eps, xn.data());
-    record("post_norm", xn);
-    // down_proj(act_fn(gate_proj(x)) * up_proj(x))
-    linear(xn.data(), lw.gate_proj.ptr(), T, H, I, gate.data());
-    linear(xn.data(), lw.up_proj.ptr(), T, H, I, up.data());
-    record("gate_proj", gate), record("up_proj", up);
-    silu_mul(gate.data(), up.data(), T * I, gate.data());
-    record("silu_mul", gate);
-    linear(gate.data(), lw.down_proj.ptr(), T, I, H, proj.data());
-    record("down_proj", proj);
-    add_inplace(x.data(), proj.data(), T * H);
-    record("residual_mlp", x);
+  for (size_t l = 0; l < w_.layers.size(); ++l) {
+    const LayerWeights<HostTensor>& lw = w_.layers[l];
+    layer_name = "layer " + std::to_string(l);
+    TraceScope layer_range(tracer, layer_name, "host");
+    {
+      // --- attention block: x = x + o_proj(attn(...)) -------------------------------------------
+      TraceScope block(tracer, layer_name + " / attention", "host");
+      {  // hidden_states = self.input_layernorm(hidden_states)
+        auto r = op_range("attention", "input_norm", "norm");
+        rms_norm(x.data(), lw.input_layernorm.ptr(), T, H, eps, xn.data());
+      }
+      record("input_norm", xn);
+      // query_states = self.q_norm(self.q_proj(hidden_states).view(hidden_shape))   (and k likewise)
+      { auto r = op_range("attention", "q_proj", "gemm"); linear(xn.data(), lw.q_proj.ptr(), T, H, NH * D, q.data()); }
+      { auto r = op_range("attention", "k_proj", "gemm"); linear(xn.data(), lw.k_proj.ptr(), T, H, NKV * D, k.data()); }
+      { auto r = op_range("attention", "v_proj", "gemm"); linear(xn.data(), lw.v_proj.ptr(), T, H, NKV * D, v.data()); }
+      record("q_proj", q), record("k_proj", k), record("v_proj", v);
+      {  // per head: rows are (token, head)
+        auto r = op_range("attention", "qk_norm", "norm");
+        rms_norm(q.data(), lw.q_norm.ptr(), T * NH, D, eps, q.data());
+        rms_norm(k.data(), lw.k_norm.ptr(), T * NKV, D, eps, k.data());
+      }
+      record("q_norm", q), record("k_norm", k);
+      {  // query_states, key_states = apply_rotary_pos_emb(query_states, key_states, cos, sin)
+        auto r = op_range("attention", "rope", "elementwise");
+        apply_rope(q.data(), positions.data(), T, NH, D, c.rope_theta);
+        apply_rope(k.data(), positions.data(), T, NKV, D, c.rope_theta);
+      }
+      record("q_rope", q), record("k_rope", k);
+      {  // attn_output = eager_attention_forward(...)   (causal, GQA, scaling = head_dim ** -0.5)
+        auto r = op_range("attention", "attention", "attention");
+        causal_attention(q.data(), k.data(), v.data(), batch.offsets.data(), B, NH, NKV, D, att.data());
+      }
+      record("attention", att);
+      // attn_output = self.o_proj(attn_output); hidden_states = residual + hidden_states
+      { auto r = op_range("attention", "o_proj", "gemm"); linear(att.data(), lw.o_proj.ptr(), T, NH * D, H, proj.data()); }
+      record("o_proj", proj);
+      { auto r = op_range("attention", "residual", "elementwise"); add_inplace(x.data(), proj.data(), T * H); }
+      record("residual_attn", x);
+    }
+    {
+      // --- MLP block: x = x + down(silu(gate(h)) * up(h)),  h = RMSNorm(x) --------------------------
+      TraceScope block(tracer, layer_name + " / mlp", "host");
+      {  // hidden_states = self.post_attention_layernorm(hidden_states)
+        auto r = op_range("mlp", "post_norm", "norm");
+        rms_norm(x.data(), lw.post_attention_layernorm.ptr(), T, H, eps, xn.data());
+      }
+      record("post_norm", xn);
+      // down_proj(act_fn(gate_proj(x)) * up_proj(x))
+      { auto r = op_range("mlp", "gate_proj", "gemm"); linear(xn.data(), lw.gate_proj.ptr(), T, H, I, gate.data()); }
+      { auto r = op_range("mlp", "up_proj", "gemm"); linear(xn.data(), lw.up_proj.ptr(), T, H, I, up.data()); }
+      record("gate_proj", gate), record("up_proj", up);
+      { auto r = op_range("mlp", "silu_mul", "elementwise"); silu_mul(gate.data(), up.data(), T * I, gate.data()); }
+      record("silu_mul", gate);
+      { auto r = op_range("mlp", "down_proj", "gemm"); linear(gate.data(), lw.down_proj.ptr(), T, I, H, proj.data()); }
+      record("down_proj", proj);
+      { auto r = op_range("mlp", "residual", "elementwise"); add_inplace(x.data(), proj.data(), T * H); }
+      record("residual_mlp", x);
+    }
     keep(x);
-    ++layer;
   }
 
-  // hidden_states = self.norm(hidden_states)
-  rms_norm(x.data(), w_.norm.ptr(), T, H, eps, x.data());
+  {  // hidden_states = self.norm(hidden_states)
+    TraceScope r(tracer, "final_norm", "norm");
+    rms_norm(x.data(), w_.norm.ptr(), T, H, eps, x.data());
+  }
   keep(x);
 
   // Last-token pooling, then L2 normalisation: embedding[b] = x[last token of b] / ||x[last token of b]||
+  TraceScope pool_range(tracer, "pooling", "elementwise");
   result.embeddings.resize(B * H);
   for (int64_t b = 0; b < B; ++b) {
     const float* row = x.data() + batch.last_token(b) * H;  // seek to x[offsets[b+1]-1, :]

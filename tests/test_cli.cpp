@@ -283,7 +283,7 @@ TEST_F(Cli, CompareTextsAndBadArguments) {
   EXPECT_NE(r.out.find("2 sequences"), std::string::npos) << r.out;
   expect_error(cli("compare --backends cpu x"), "--backends takes two names");
   expect_error(cli("compare --backends cpu,gpu x"), "unknown backend 'gpu'");
-  expect_error(cli("compare --backends cpu,cpu --lengths 0"), "at least 1");
+  expect_error(cli("compare --backends cpu,cpu --lengths 0"), "lengths must be at least 1");
 }
 
 // Without a GPU (or without CUDA in the build) the CUDA backend says why in one line; with one, it runs.
