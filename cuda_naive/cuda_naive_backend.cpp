@@ -153,70 +153,99 @@ ForwardOutput CudaNaiveBackend::forward(const Batch& batch, const ForwardOptions
     result.hidden_states.emplace_back(T * H);
     download_async(state.data(), T * H, result.hidden_states.back().data(), s, "a hidden state");
   };
-  // Copies one op's output into a new host entry "layer l / op" (core/backend.h's kOpNames), in stream order.
-  int64_t layer = 0;
+  // Each op runs inside a named range for the profiler ("layer 3 / attention / q_proj"; NVTX on the GPU
+  // backends, so a kernel is tied to the range its launch sat in) and, on request, records its output
+  // "layer l / op" (core/backend.h's kOpNames), copied in stream order.
+  Tracer* tracer = options.tracer;
+  std::string layer_name;  // "layer 3"
+  auto op_range = [&](const char* block, const char* op, const char* category) {
+    return TraceScope(tracer, layer_name + " / " + block + " / " + op, category);
+  };
   if (options.keep_op_outputs) result.op_outputs.reserve(c.num_hidden_layers * std::size(kOpNames));
   auto record = [&](const char* op, const DeviceBuffer<float>& out) {
     if (!options.keep_op_outputs) return;
-    result.op_outputs.push_back({"layer " + std::to_string(layer) + " / " + op, std::vector<float>(out.size())});
+    result.op_outputs.push_back({layer_name + " / " + op, std::vector<float>(out.size())});
     download_async(out.data(), out.size(), result.op_outputs.back().values.data(), s, std::string("op ") + op);
   };
+  TraceScope forward_range(tracer, "forward", "nvtx");
 
-  // hidden_states = self.embed_tokens(input_ids)
-  launch_embedding_gather(ids.data(), T, w_.embed_tokens.ptr, H, x.data(), s);
+  {  // hidden_states = self.embed_tokens(input_ids)
+    TraceScope r(tracer, "embedding", "elementwise");
+    launch_embedding_gather(ids.data(), T, w_.embed_tokens.ptr, H, x.data(), s);
+  }
   keep(x);
 
-  for (const LayerWeights<DeviceTensor>& lw : w_.layers) {
-    // --- attention block: x = x + o_proj(attn(...)) ---------------------------------------------
-    // hidden_states = self.input_layernorm(hidden_states)
-    launch_rms_norm(x.data(), lw.input_layernorm.ptr, T, H, eps, inv_rms.data(), xn.data(), s);
-    record("input_norm", xn);
-    // query_states = self.q_norm(self.q_proj(hidden_states).view(hidden_shape))   (and k likewise)
-    launch_linear(xn.data(), lw.q_proj.ptr, T, H, NH * D, q.data(), s);
-    launch_linear(xn.data(), lw.k_proj.ptr, T, H, NKV * D, k.data(), s);
-    launch_linear(xn.data(), lw.v_proj.ptr, T, H, NKV * D, v.data(), s);
-    record("q_proj", q), record("k_proj", k), record("v_proj", v);
-    // per head: rows are (token, head)
-    launch_rms_norm(q.data(), lw.q_norm.ptr, T * NH, D, eps, inv_rms.data(), q.data(), s);
-    launch_rms_norm(k.data(), lw.k_norm.ptr, T * NKV, D, eps, inv_rms.data(), k.data(), s);
-    record("q_norm", q), record("k_norm", k);
-    // query_states, key_states = apply_rotary_pos_emb(query_states, key_states, cos, sin)
-    launch_apply_rope(q.data(), pos.data(), inv_freq_.data(), T, NH, D, s);
-    launch_apply_rope(k.data(), pos.data(), inv_freq_.data(), T, NKV, D, s);
-    record("q_rope", q), record("k_rope", k);
-    // attn_output = eager_attention_forward(...)   (causal, GQA, scaling = head_dim ** -0.5)
-    causal_attention(q.data(), k.data(), v.data(), batch.offsets.data(), B, NH, NKV, D, scores.data(), scores_floats,
-                     att.data(), s);
-    record("attention", att);
-    // attn_output = self.o_proj(attn_output); hidden_states = residual + hidden_states
-    launch_linear(att.data(), lw.o_proj.ptr, T, NH * D, H, proj.data(), s);
-    record("o_proj", proj);
-    launch_add_inplace(x.data(), proj.data(), T * H, s);
-    record("residual_attn", x);
-
-    // --- MLP block: x = x + down(silu(gate(h)) * up(h)),  h = RMSNorm(x) ----------------------------
-    // hidden_states = self.post_attention_layernorm(hidden_states)
-    launch_rms_norm(x.data(), lw.post_attention_layernorm.ptr, T, H, eps, inv_rms.data(), xn.data(), s);
-    record("post_norm", xn);
-    // down_proj(act_fn(gate_proj(x)) * up_proj(x))
-    launch_linear(xn.data(), lw.gate_proj.ptr, T, H, I, gate.data(), s);
-    launch_linear(xn.data(), lw.up_proj.ptr, T, H, I, up.data(), s);
-    record("gate_proj", gate), record("up_proj", up);
-    launch_silu_mul(gate.data(), up.data(), T * I, gate.data(), s);
-    record("silu_mul", gate);
-    launch_linear(gate.data(), lw.down_proj.ptr, T, I, H, proj.data(), s);
-    record("down_proj", proj);
-    launch_add_inplace(x.data(), proj.data(), T * H, s);
-    record("residual_mlp", x);
+  for (size_t l = 0; l < w_.layers.size(); ++l) {
+    const LayerWeights<DeviceTensor>& lw = w_.layers[l];
+    layer_name = "layer " + std::to_string(l);
+    TraceScope layer_range(tracer, layer_name, "nvtx");
+    {
+      // --- attention block: x = x + o_proj(attn(...)) -------------------------------------------
+      TraceScope block(tracer, layer_name + " / attention", "nvtx");
+      {  // hidden_states = self.input_layernorm(hidden_states)
+        auto r = op_range("attention", "input_norm", "norm");
+        launch_rms_norm(x.data(), lw.input_layernorm.ptr, T, H, eps, inv_rms.data(), xn.data(), s);
+      }
+      record("input_norm", xn);
+      // query_states = self.q_norm(self.q_proj(hidden_states).view(hidden_shape))   (and k likewise)
+      { auto r = op_range("attention", "q_proj", "gemm"); launch_linear(xn.data(), lw.q_proj.ptr, T, H, NH * D, q.data(), s); }
+      { auto r = op_range("attention", "k_proj", "gemm"); launch_linear(xn.data(), lw.k_proj.ptr, T, H, NKV * D, k.data(), s); }
+      { auto r = op_range("attention", "v_proj", "gemm"); launch_linear(xn.data(), lw.v_proj.ptr, T, H, NKV * D, v.data(), s); }
+      record("q_proj", q), record("k_proj", k), record("v_proj", v);
+      {  // per head: rows are (token, head)
+        auto r = op_range("attention", "qk_norm", "norm");
+        launch_rms_norm(q.data(), lw.q_norm.ptr, T * NH, D, eps, inv_rms.data(), q.data(), s);
+        launch_rms_norm(k.data(), lw.k_norm.ptr, T * NKV, D, eps, inv_rms.data(), k.data(), s);
+      }
+      record("q_norm", q), record("k_norm", k);
+      {  // query_states, key_states = apply_rotary_pos_emb(query_states, key_states, cos, sin)
+        auto r = op_range("attention", "rope", "elementwise");
+        launch_apply_rope(q.data(), pos.data(), inv_freq_.data(), T, NH, D, s);
+        launch_apply_rope(k.data(), pos.data(), inv_freq_.data(), T, NKV, D, s);
+      }
+      record("q_rope", q), record("k_rope", k);
+      {  // attn_output = eager_attention_forward(...)   (causal, GQA, scaling = head_dim ** -0.5)
+        auto r = op_range("attention", "attention", "attention");
+        causal_attention(q.data(), k.data(), v.data(), batch.offsets.data(), B, NH, NKV, D, scores.data(),
+                         scores_floats, att.data(), s);
+      }
+      record("attention", att);
+      // attn_output = self.o_proj(attn_output); hidden_states = residual + hidden_states
+      { auto r = op_range("attention", "o_proj", "gemm"); launch_linear(att.data(), lw.o_proj.ptr, T, NH * D, H, proj.data(), s); }
+      record("o_proj", proj);
+      { auto r = op_range("attention", "residual", "elementwise"); launch_add_inplace(x.data(), proj.data(), T * H, s); }
+      record("residual_attn", x);
+    }
+    {
+      // --- MLP block: x = x + down(silu(gate(h)) * up(h)),  h = RMSNorm(x) --------------------------
+      TraceScope block(tracer, layer_name + " / mlp", "nvtx");
+      {  // hidden_states = self.post_attention_layernorm(hidden_states)
+        auto r = op_range("mlp", "post_norm", "norm");
+        launch_rms_norm(x.data(), lw.post_attention_layernorm.ptr, T, H, eps, inv_rms.data(), xn.data(), s);
+      }
+      record("post_norm", xn);
+      // down_proj(act_fn(gate_proj(x)) * up_proj(x))
+      { auto r = op_range("mlp", "gate_proj", "gemm"); launch_linear(xn.data(), lw.gate_proj.ptr, T, H, I, gate.data(), s); }
+      { auto r = op_range("mlp", "up_proj", "gemm"); launch_linear(xn.data(), lw.up_proj.ptr, T, H, I, up.data(), s); }
+      record("gate_proj", gate), record("up_proj", up);
+      { auto r = op_range("mlp", "silu_mul", "elementwise"); launch_silu_mul(gate.data(), up.data(), T * I, gate.data(), s); }
+      record("silu_mul", gate);
+      { auto r = op_range("mlp", "down_proj", "gemm"); launch_linear(gate.data(), lw.down_proj.ptr, T, I, H, proj.data(), s); }
+      record("down_proj", proj);
+      { auto r = op_range("mlp", "residual", "elementwise"); launch_add_inplace(x.data(), proj.data(), T * H, s); }
+      record("residual_mlp", x);
+    }
     keep(x);
-    ++layer;
   }
 
-  // hidden_states = self.norm(hidden_states)
-  launch_rms_norm(x.data(), w_.norm.ptr, T, H, eps, inv_rms.data(), x.data(), s);
+  {  // hidden_states = self.norm(hidden_states)
+    TraceScope r(tracer, "final_norm", "norm");
+    launch_rms_norm(x.data(), w_.norm.ptr, T, H, eps, inv_rms.data(), x.data(), s);
+  }
   keep(x);
 
   // Last-token pooling, then L2 normalisation: embedding[b] = x[last token of b] / ||x[last token of b]||
+  TraceScope pool_range(tracer, "pooling", "elementwise");
   launch_gather_last_tokens(x.data(), offsets.data(), B, H, emb.data(), s);
   launch_l2_normalize(emb.data(), B, H, s);
   result.embeddings.resize(B * H);
