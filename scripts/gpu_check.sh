@@ -2,7 +2,8 @@
 # One command for a machine with an NVIDIA GPU (the lent device machine): build Release with CUDA for the
 # GPU present, run every test (GPU ones included), compare cuda_naive with the CPU reference, run
 # compute-sanitizer (memcheck, racecheck) over a short cuda_naive forward pass, and print a summary last.
-# Full logs go to $OUT when it is set (the device tool brings $OUT back), else to build-gpu/logs/.
+# Full logs go to build-gpu/logs/; when $OUT is set (the device tool brings back at most 8 files from it),
+# they are packed into $OUT/gpu_check_logs.tgz, with the summary in $OUT/summary.txt and the traces beside.
 #
 # On the lent machine, which cannot fetch packages: run scripts/setup.sh and scripts/gpu_deps.sh HERE first,
 # then carry .gpu-deps and data/tokenizer:
@@ -10,7 +11,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-LOGS=${OUT:-$ROOT/build-gpu/logs}
+LOGS=$ROOT/build-gpu/logs
 mkdir -p "$LOGS"
 JOBS=$(nproc)
 SUMMARY=()
@@ -51,12 +52,22 @@ fi
 step ctest bash -c "cd build-gpu && ctest --output-on-failure -j 4"
 step compare-tiny "$CLI" compare --backends cpu,cuda_naive --lengths 1,7,64,300
 step compare-0.6b "$CLI" compare --backends cpu,cuda_naive --config 0.6b --random-weights --lengths 1,7,64,300
+step trace-0.6b "$CLI" trace --backend cuda_naive --config 0.6b --random-weights --seq 1024 \
+  -o "$LOGS/trace_naive_0.6b.json.gz" --summary
 SAN=(compute-sanitizer --error-exitcode 1)
 step memcheck "${SAN[@]}" --tool memcheck "$CLI" compare --backends cpu,cuda_naive --lengths 1,7,33
 step racecheck "${SAN[@]}" --tool racecheck "$CLI" compare --backends cpu,cuda_naive --lengths 1,7,33
 
-echo
-echo "gpu_check on $(head -1 "$LOGS/device.txt")"
-printf '%s\n' "${SUMMARY[@]}"
-grep -h -E "^(PASS|FAIL):" "$LOGS"/compare-*.log 2>/dev/null | sed 's/^/compare: /'
+{
+  echo
+  echo "gpu_check on $(head -1 "$LOGS/device.txt"), commit $(sed -n 2p "$LOGS/device.txt")"
+  printf '%s\n' "${SUMMARY[@]}"
+  grep -h -E "^(PASS|FAIL):" "$LOGS"/compare-*.log 2>/dev/null | sed 's/^/compare: /'
+  grep -h -E "^forward pass:" "$LOGS"/trace-*.log 2>/dev/null | sed 's/^/trace: /'
+} | tee "$LOGS/summary.txt"
+if [ -n "${OUT:-}" ]; then
+  cp "$LOGS/summary.txt" "$OUT/"
+  cp "$LOGS"/*.json.gz "$OUT/" 2>/dev/null
+  tar -czf "$OUT/gpu_check_logs.tgz" -C "$ROOT/build-gpu" logs
+fi
 exit $FAILED
