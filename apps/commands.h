@@ -9,6 +9,8 @@ void add_embed(CLI::App& app);      // apps/cmd_embed.cpp
 void add_tokenize(CLI::App& app);   // apps/cmd_tokenize.cpp
 void add_init_tiny(CLI::App& app);  // apps/cmd_init_tiny.cpp
 void add_compare(CLI::App& app);    // apps/cmd_compare.cpp
+void add_flops(CLI::App& app);      // apps/cmd_flops.cpp
+void add_bench(CLI::App& app);      // apps/cmd_bench.cpp
 void add_trace(CLI::App& app);      // apps/cmd_trace.cpp
 
 }  // namespace qwen3::cli

@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   qwen3::cli::add_tokenize(app);
   qwen3::cli::add_init_tiny(app);
   qwen3::cli::add_compare(app);
+  qwen3::cli::add_flops(app);
+  qwen3::cli::add_bench(app);
   qwen3::cli::add_trace(app);
   try {
     app.parse(argc, argv);  // runs the chosen subcommand's callback

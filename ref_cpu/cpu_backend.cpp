@@ -75,9 +75,9 @@ ForwardOutput CpuBackend::forward(const Batch& batch, const ForwardOptions& opti
       }
       record("input_norm", xn);
       // query_states = self.q_norm(self.q_proj(hidden_states).view(hidden_shape))   (and k likewise)
-      { auto r = op_range("attention", "q_proj", "gemm"); linear(xn.data(), lw.q_proj.ptr(), T, H, NH * D, q.data()); }
-      { auto r = op_range("attention", "k_proj", "gemm"); linear(xn.data(), lw.k_proj.ptr(), T, H, NKV * D, k.data()); }
-      { auto r = op_range("attention", "v_proj", "gemm"); linear(xn.data(), lw.v_proj.ptr(), T, H, NKV * D, v.data()); }
+      { auto r = op_range("attention", "q_proj", "gemm"); linear(xn.data(), lw.q_proj.ptr(), T, H, NH * D, q.data(), counter_); }
+      { auto r = op_range("attention", "k_proj", "gemm"); linear(xn.data(), lw.k_proj.ptr(), T, H, NKV * D, k.data(), counter_); }
+      { auto r = op_range("attention", "v_proj", "gemm"); linear(xn.data(), lw.v_proj.ptr(), T, H, NKV * D, v.data(), counter_); }
       record("q_proj", q), record("k_proj", k), record("v_proj", v);
       {  // per head: rows are (token, head)
         auto r = op_range("attention", "qk_norm", "norm");
@@ -93,11 +93,11 @@ ForwardOutput CpuBackend::forward(const Batch& batch, const ForwardOptions& opti
       record("q_rope", q), record("k_rope", k);
       {  // attn_output = eager_attention_forward(...)   (causal, GQA, scaling = head_dim ** -0.5)
         auto r = op_range("attention", "attention", "attention");
-        causal_attention(q.data(), k.data(), v.data(), batch.offsets.data(), B, NH, NKV, D, att.data());
+        causal_attention(q.data(), k.data(), v.data(), batch.offsets.data(), B, NH, NKV, D, att.data(), counter_);
       }
       record("attention", att);
       // attn_output = self.o_proj(attn_output); hidden_states = residual + hidden_states
-      { auto r = op_range("attention", "o_proj", "gemm"); linear(att.data(), lw.o_proj.ptr(), T, NH * D, H, proj.data()); }
+      { auto r = op_range("attention", "o_proj", "gemm"); linear(att.data(), lw.o_proj.ptr(), T, NH * D, H, proj.data(), counter_); }
       record("o_proj", proj);
       { auto r = op_range("attention", "residual", "elementwise"); add_inplace(x.data(), proj.data(), T * H); }
       record("residual_attn", x);
@@ -111,12 +111,12 @@ ForwardOutput CpuBackend::forward(const Batch& batch, const ForwardOptions& opti
       }
       record("post_norm", xn);
       // down_proj(act_fn(gate_proj(x)) * up_proj(x))
-      { auto r = op_range("mlp", "gate_proj", "gemm"); linear(xn.data(), lw.gate_proj.ptr(), T, H, I, gate.data()); }
-      { auto r = op_range("mlp", "up_proj", "gemm"); linear(xn.data(), lw.up_proj.ptr(), T, H, I, up.data()); }
+      { auto r = op_range("mlp", "gate_proj", "gemm"); linear(xn.data(), lw.gate_proj.ptr(), T, H, I, gate.data(), counter_); }
+      { auto r = op_range("mlp", "up_proj", "gemm"); linear(xn.data(), lw.up_proj.ptr(), T, H, I, up.data(), counter_); }
       record("gate_proj", gate), record("up_proj", up);
       { auto r = op_range("mlp", "silu_mul", "elementwise"); silu_mul(gate.data(), up.data(), T * I, gate.data()); }
       record("silu_mul", gate);
-      { auto r = op_range("mlp", "down_proj", "gemm"); linear(gate.data(), lw.down_proj.ptr(), T, I, H, proj.data()); }
+      { auto r = op_range("mlp", "down_proj", "gemm"); linear(gate.data(), lw.down_proj.ptr(), T, I, H, proj.data(), counter_); }
       record("down_proj", proj);
       { auto r = op_range("mlp", "residual", "elementwise"); add_inplace(x.data(), proj.data(), T * H); }
       record("residual_mlp", x);

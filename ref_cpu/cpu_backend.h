@@ -5,6 +5,7 @@
 
 #include "core/backend.h"
 #include "core/weights.h"
+#include "ref_cpu/ops.h"
 
 namespace qwen3::cpu {
 
@@ -16,10 +17,13 @@ class CpuBackend final : public Backend {
   std::string name() const override { return "cpu"; }
   const ModelConfig& config() const override { return config_; }
   ForwardOutput forward(const Batch& batch, const ForwardOptions& options = {}) override;
+  // Tests: count the multiply-adds of every following forward() into `counter` (null: stop counting).
+  void count_ops(OpCounter* counter) { counter_ = counter; }
 
  private:
   ModelConfig config_;
   HostWeights w_;
+  OpCounter* counter_ = nullptr;
 };
 
 }  // namespace qwen3::cpu

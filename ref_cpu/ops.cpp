@@ -34,10 +34,11 @@ void rms_norm(const float* x, const float* w, int64_t rows, int64_t n, float eps
   }
 }
 
-void linear(const float* x, const float* W, int64_t T, int64_t in, int64_t out, float* y) {
+void linear(const float* x, const float* W, int64_t T, int64_t in, int64_t out, float* y, OpCounter* counter) {
   ConstMatMap X(x, T, in), Wm(W, out, in);
   MatMap Y(y, T, out);
   Y.noalias() = X * Wm.transpose();  // Eigen's blocked GEMM, multithreaded with OpenMP
+  if (counter) counter->linear += T * in * out;
 }
 
 void apply_rope(float* x, const int32_t* positions, int64_t T, int64_t heads, int64_t D, double theta) {
@@ -68,12 +69,16 @@ void apply_rope(float* x, const int32_t* positions, int64_t T, int64_t heads, in
 }
 
 void causal_attention(const float* q, const float* k, const float* v, const int64_t* offsets, int64_t B,
-                      int64_t NH, int64_t NKV, int64_t D, float* out) {
+                      int64_t NH, int64_t NKV, int64_t D, float* out, OpCounter* counter) {
   const int64_t group = NH / NKV;  // query heads per KV head
   const float scale = 1.0f / std::sqrt(static_cast<float>(D));
   const float neg_inf = -std::numeric_limits<float>::infinity();
   for (int64_t b = 0; b < B; ++b) {
     const int64_t start = offsets[b], len = offsets[b + 1] - offsets[b];
+    if (counter) {  // the full len×len square, for each head: passes 1 and 5 below
+      counter->attention_scores += NH * len * len * D;
+      counter->attention_values += NH * len * len * D;
+    }
 #pragma omp parallel for schedule(dynamic)
     for (int64_t h = 0; h < NH; ++h) {
       const int64_t g = h / group;  // the KV head this query head reads

@@ -8,6 +8,14 @@
 
 namespace qwen3::cpu {
 
+// Multiply-adds the matrix products perform, counted only when a counter is passed (tests check core/flops.h
+// against them); normal runs pass none, and counting then costs one branch per call.
+struct OpCounter {
+  int64_t linear = 0;            // x Wᵀ: T·in·out per call
+  int64_t attention_scores = 0;  // Q Kᵀ: len²·D per (sequence, head); the masked half is computed too
+  int64_t attention_values = 0;  // P V: len²·D per (sequence, head); the masked probabilities are zeros
+};
+
 // out[t, :] = E[ids[t], :]
 // ids: [T], E: [V, H], out: [T, H]
 void embedding_gather(const int32_t* ids, int64_t T, const float* E, int64_t H, float* out);
@@ -18,7 +26,8 @@ void rms_norm(const float* x, const float* w, int64_t rows, int64_t n, float eps
 
 // y = x Wᵀ                                             (torch.nn.Linear without bias)
 // x: [T, in], W: [out, in], y: [T, out]
-void linear(const float* x, const float* W, int64_t T, int64_t in, int64_t out, float* y);
+void linear(const float* x, const float* W, int64_t T, int64_t in, int64_t out, float* y,
+            OpCounter* counter = nullptr);
 
 // RoPE, rotate-half (NeoX) form, in place, on each head of each token:
 //   (x[i], x[i + D/2]) <- (x[i]·cos θ - x[i + D/2]·sin θ,  x[i + D/2]·cos θ + x[i]·sin θ),
@@ -30,7 +39,7 @@ void apply_rope(float* x, const int32_t* positions, int64_t T, int64_t heads, in
 //   out[t, h, :] = Σ_{s ≤ t, s in t's sequence} softmax_s(q[t,h]·k[s,g] / sqrt(D)) · v[s, g, :],  g = h / (NH/NKV)
 // q: [T, NH, D], k, v: [T, NKV, D], offsets: [B+1], out: [T, NH, D]
 void causal_attention(const float* q, const float* k, const float* v, const int64_t* offsets, int64_t B,
-                      int64_t NH, int64_t NKV, int64_t D, float* out);
+                      int64_t NH, int64_t NKV, int64_t D, float* out, OpCounter* counter = nullptr);
 
 // y = silu(g) · u = g / (1 + e^-g) · u                  (SwiGLU's gate)
 // g, u, y: [n]
