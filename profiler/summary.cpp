@@ -14,6 +14,8 @@ namespace qwen3::prof {
 
 namespace {
 
+constexpr const char* kGpuBasis = "GPU kernels, copies and fills";
+
 // The events a summary sums: device work on GPU tracks, or else the host ranges that contain no other range.
 std::vector<Event> summarised_events(const Trace& trace, std::string* basis) {
   std::vector<Event> picked;
@@ -21,7 +23,7 @@ std::vector<Event> summarised_events(const Trace& trace, std::string* basis) {
     if (trace.tracks[e.track].gpu && e.category != "nvtx") picked.push_back(e);
   }
   if (!picked.empty()) {
-    *basis = "GPU kernels, copies and fills";
+    *basis = kGpuBasis;
     return picked;
   }
   *basis = "host leaf ranges (ops)";
@@ -57,7 +59,9 @@ std::vector<NameStats> finish(std::map<std::string, NameStats>& m, int64_t total
 }
 
 // "layer 12 / attention / q_proj" -> "attention / q_proj": ranges repeated per layer are summed as one op.
-std::string summary_name(const Event& e) {
+// GPU kernels are summed by their short name (short_kernel_name).
+std::string summary_name(const Event& e, bool gpu) {
+  if (gpu) return short_kernel_name(e.name);
   if (e.name.rfind("layer ", 0) == 0) {
     const size_t slash = e.name.find(" / ");
     if (slash != std::string::npos) return e.name.substr(slash + 3);
@@ -71,7 +75,7 @@ Summary summarize(const Trace& trace) {
   Summary s;
   std::map<std::string, NameStats> by_name, by_cat;
   for (const Event& e : summarised_events(trace, &s.basis)) {
-    const std::string name = summary_name(e);
+    const std::string name = summary_name(e, s.basis == kGpuBasis);
     NameStats& n = by_name[name];
     n.name = name, n.category = e.category;
     add(n, e.dur_ns);

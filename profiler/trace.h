@@ -24,6 +24,11 @@ inline constexpr const char* kCategories[] = {"gemm",    "attention", "norm",   
 // nvjet, cutlass, wgmma, mma) -> gemm; attention, softmax, flash -> attention; norm -> norm; else elementwise.
 std::string kernel_category(std::string_view kernel_name);
 
+// A demangled kernel name without its return type, namespaces and parameter list, template arguments kept:
+// "void qwen3::cuda_naive::(anonymous namespace)::linear_kernel(float const*, ...)" -> "linear_kernel".
+// A name that is not a signature (no parameter list: "nvjet_hsh_...", "Memcpy HtoD") is kept whole.
+std::string short_kernel_name(std::string_view kernel_name);
+
 struct Track {
   int64_t pid = 0;
   int64_t tid = 0;

@@ -59,6 +59,14 @@ TEST(Trace, KernelCategories) {
   EXPECT_EQ(prof::kernel_category("silu_mul_kernel"), "elementwise");
 }
 
+TEST(Trace, ShortKernelNames) {
+  EXPECT_EQ(prof::short_kernel_name("void qwen3::cuda_naive::(anonymous namespace)::linear_kernel(float const*, long)"),
+            "linear_kernel");
+  EXPECT_EQ(prof::short_kernel_name("void gemm_05<128, 64, (bool)1>(float const*, float*)"), "gemm_05<128, 64, (bool)1>");
+  EXPECT_EQ(prof::short_kernel_name("nvjet_hsh_128x256_64x4_2x1_v_bz_coopA_TNT"), "nvjet_hsh_128x256_64x4_2x1_v_bz_coopA_TNT");
+  EXPECT_EQ(prof::short_kernel_name("[CUDA memcpy HtoD]"), "[CUDA memcpy HtoD]");
+}
+
 TEST(Trace, NestingCheckFindsOverlaps) {
   prof::Trace t;
   const size_t tr = t.track(1, 1, "p", "t", false);
