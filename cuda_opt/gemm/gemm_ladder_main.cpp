@@ -1,0 +1,399 @@
+// gemm_ladder: runs every step of the GEMM ladder on the model's own shapes, checks it against cuBLAS and
+// times it, in the manner of llm.c's dev/cuda mains (validate every version, then benchmark it).
+//
+//   build/cuda_opt/gemm_ladder                          # every step, every shape (a few minutes on an H100)
+//   build/cuda_opt/gemm_ladder --steps 0,7,9,10 --shapes 8b --tokens 4096 --csv ladder.csv
+//   build/cuda_opt/gemm_ladder --shapes 1000x3000x777 --steps 1-10
+//
+// For each shape C[M,N] = A[M,K]·B[N,K]ᵀ (A: tokens × in features, B: a Linear weight [out, in]):
+//   1. random A, B in [-1, 1) (core/rng.h) and their bf16 copies; references from cuBLAS in pedantic math mode:
+//      cublasSgemm for the fp32 steps, cublasGemmEx (bf16 in, fp32 accumulate and out) for the bf16 steps
+//   2. per step: C poisoned with NaN, one run, ||C - ref|| / ||ref|| <= 1e-5 (fp32) or 1e-2 (bf16), any NaN fails
+//   3. warm-up, then `repeats` timed runs (CUDA events around the launch only), the L2 flushed before each by
+//      writing a buffer twice its size, C poisoned before the first; median (and min) kept
+//   4. the result checked again after the timed loop (a fast wrong kernel cannot pass)
+//   5. TFLOP/s = 2·M·N·K / median, and the percentage of cuBLAS (step 0) in the same precision on the same shape
+// Exit status: 0 when every step that ran passed (and when there is no GPU: "no CUDA device: ..."), 1 otherwise.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "core/config.h"
+#include "core/error.h"
+#include "cuda_naive/device.h"
+#include "cuda_opt/gemm/gemm.h"
+
+using namespace qwen3;
+using namespace qwen3::gemm;
+
+namespace {
+
+struct Shape {
+  std::string name;  // e.g. "8b.qkv", "cube", "1000x3000x777"
+  int M = 0, N = 0, K = 0;
+  double flop() const { return 2.0 * M * N * K; }
+};
+
+// The four GEMMs of a layer of `preset`, for M tokens: fused QKV, o_proj, fused gate+up, down_proj.
+void add_model_shapes(std::vector<Shape>& out, const std::string& preset, int M) {
+  const ModelConfig c = ModelConfig::preset(preset);
+  const int H = static_cast<int>(c.hidden_size), I = static_cast<int>(c.intermediate_size);
+  const int q = static_cast<int>(c.q_dim()), kv = static_cast<int>(c.kv_dim());
+  out.push_back({preset + ".qkv", M, q + 2 * kv, H});  // [T,H] · [q+2kv, H]ᵀ
+  out.push_back({preset + ".o_proj", M, H, q});         // [T,q] · [H, q]ᵀ
+  out.push_back({preset + ".gate_up", M, 2 * I, H});    // [T,H] · [2I, H]ᵀ
+  out.push_back({preset + ".down", M, H, I});           // [T,I] · [H, I]ᵀ
+}
+
+// "0-10", "0,7,9", "1-3,9"
+std::vector<int> parse_steps(const std::string& spec) {
+  std::set<int> steps;
+  std::stringstream ss(spec);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item.empty()) continue;
+    try {
+      const size_t dash = item.find('-');
+      const int a = std::stoi(item.substr(0, dash));
+      const int b = dash == std::string::npos ? a : std::stoi(item.substr(dash + 1));
+      for (int s = a; s <= b; ++s) {
+        gemm_step_name(s);  // throws for a bad step
+        steps.insert(s);
+      }
+    } catch (const std::logic_error&) {
+      throw InputError("--steps: cannot read '" + item + "' (expected e.g. 0-10 or 0,7,9)");
+    }
+  }
+  if (steps.empty()) throw InputError("--steps: no step given");
+  return {steps.begin(), steps.end()};
+}
+
+// "MxNxK" -> a custom shape, or nullopt
+std::optional<Shape> parse_custom(const std::string& s) {
+  int M = 0, N = 0, K = 0;
+  char x1 = 0, x2 = 0;
+  std::istringstream in(s);
+  if (in >> M >> x1 >> N >> x2 >> K && x1 == 'x' && x2 == 'x' && in.peek() == EOF) {
+    if (M <= 0 || N <= 0 || K <= 0) throw InputError("--shapes: '" + s + "' needs positive sizes");
+    return Shape{s, M, N, K};
+  }
+  return std::nullopt;
+}
+
+// --shapes items: "cube" (4096³), "8b", "0.6b" (their four layer GEMMs at each --tokens M), "MxNxK". "all" = all.
+std::vector<Shape> make_shapes(const std::string& spec, const std::vector<int>& tokens) {
+  std::vector<Shape> shapes;
+  std::stringstream ss(spec);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item.empty()) continue;
+    if (item == "all" || item == "8b" || item == "0.6b") {
+      for (const std::string preset : {"8b", "0.6b"}) {
+        if (item != "all" && item != preset) continue;
+        for (int M : tokens) add_model_shapes(shapes, preset, M);
+      }
+      if (item == "all") shapes.push_back({"cube", 4096, 4096, 4096});
+    } else if (item == "cube") {
+      shapes.push_back({"cube", 4096, 4096, 4096});
+    } else if (auto custom = parse_custom(item)) {
+      shapes.push_back(*custom);
+    } else {
+      throw InputError("--shapes: unknown shape '" + item + "' (expected all, 8b, 0.6b, cube or MxNxK)");
+    }
+  }
+  if (shapes.empty()) throw InputError("--shapes: no shape given");
+  return shapes;
+}
+
+struct Options {
+  std::vector<int> steps;
+  std::vector<Shape> shapes;
+  int warmup = 2;
+  int repeats = 20;
+  double budget_s = 2.0;       // timed runs of one (step, shape) stop after about this long (at least 3 runs)
+  double slow_max_gflop = 250;  // steps 1-3 skip shapes above this (the naive kernels would take minutes)
+  std::string csv;
+};
+
+// CUDA events, released with their owner.
+struct Events {
+  cudaEvent_t start = nullptr, stop = nullptr;
+  Events() {
+    QWEN3_CUDA_CHECK(cudaEventCreate(&start), "gemm_ladder: creating events");
+    QWEN3_CUDA_CHECK(cudaEventCreate(&stop), "gemm_ladder: creating events");
+  }
+  ~Events() {
+    cudaEventDestroy(start);
+    cudaEventDestroy(stop);
+  }
+  Events(const Events&) = delete;
+  Events& operator=(const Events&) = delete;
+};
+
+struct Row {
+  int step = 0;
+  Precision precision = Precision::kF32;
+  std::string shape;
+  int M = 0, N = 0, K = 0;
+  double median_ms = NAN, min_ms = NAN, tflops = NAN, pct_cublas = NAN;
+  int repeats = 0;
+  double err_before = NAN, err_after = NAN;
+  std::string status;  // PASS, FAIL, SKIP (with the reason)
+};
+
+const char* precision_name(Precision p) { return p == Precision::kF32 ? "fp32" : "bf16"; }
+
+// Everything one shape needs on the device.
+struct ShapeData {
+  DeviceBuffer<float> A, B, C, ref_f32, ref_bf16;
+  DeviceBuffer<bf16> A16, B16;
+};
+
+std::string fmt(double v, int precision) {
+  if (std::isnan(v)) return "-";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", precision, v);
+  return buf;
+}
+std::string fmt_err(double v) {
+  if (std::isnan(v)) return "nan";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2e", v);
+  return buf;
+}
+
+void print_row(const Row& r) {
+  std::printf("%-28s %-5s %-16s %6d %6d %6d %10s %9s %7s  %-9s %-9s %s\n", gemm_step_name(r.step),
+              precision_name(r.precision), r.shape.c_str(), r.M, r.N, r.K, fmt(r.median_ms, 3).c_str(),
+              fmt(r.tflops, 2).c_str(), fmt(r.pct_cublas, 1).c_str(), fmt_err(r.err_before).c_str(),
+              fmt_err(r.err_after).c_str(), r.status.c_str());
+  std::fflush(stdout);
+}
+
+class Ladder {
+ public:
+  Ladder(const Options& opt, const cudaDeviceProp& prop) : opt_(opt), prop_(prop) {
+    // L2 flush buffer: twice the L2, so that a write of it evicts every line of A, B and C
+    const size_t flush_bytes = std::max<size_t>(2 * static_cast<size_t>(prop.l2CacheSize), size_t{64} << 20);
+    flush_ = DeviceBuffer<unsigned char>(flush_bytes, "the L2 flush buffer");
+  }
+
+  std::vector<Row> run_shape(const Shape& sh) {
+    std::vector<Row> rows;
+    const size_t a_n = static_cast<size_t>(sh.M) * sh.K, b_n = static_cast<size_t>(sh.N) * sh.K;
+    const size_t c_n = static_cast<size_t>(sh.M) * sh.N;
+    require_device_memory((a_n + b_n) * (sizeof(float) + sizeof(bf16)) + 3 * c_n * sizeof(float),
+                          "gemm_ladder: shape " + sh.name);
+    ShapeData d{DeviceBuffer<float>(a_n, "A"),        DeviceBuffer<float>(b_n, "B"),
+                DeviceBuffer<float>(c_n, "C"),        DeviceBuffer<float>(c_n, "the fp32 reference"),
+                DeviceBuffer<float>(c_n, "the bf16 reference"), DeviceBuffer<bf16>(a_n, "A (bf16)"),
+                DeviceBuffer<bf16>(b_n, "B (bf16)")};
+    cudaStream_t s = stream_.get();
+    // fresh random inputs for every shape (seed = shape index), as the method asks
+    fill_random(d.A.data(), a_n, 2024 + shape_index_, 0, s);
+    fill_random(d.B.data(), b_n, 2024 + shape_index_, 1, s);
+    ++shape_index_;
+    // bf16 copies; the fp32 originals keep their full precision for the fp32 steps
+    to_bf16(d.A.data(), d.A16.data(), a_n, /*round_trip=*/false, s);
+    to_bf16(d.B.data(), d.B16.data(), b_n, /*round_trip=*/false, s);
+    gemm_00_cublas_f32(ref_handle_.get(), d.A.data(), d.B.data(), d.ref_f32.data(), sh.M, sh.N, sh.K, s);
+    gemm_00_cublas_bf16(ref_handle_.get(), d.A16.data(), d.B16.data(), d.ref_bf16.data(), sh.M, sh.N, sh.K, s);
+    stream_.synchronize("gemm_ladder: cuBLAS references for " + sh.name);
+
+    std::map<Precision, double> cublas_ms;
+    for (const int step : opt_.steps) {
+      for (const Precision p : {Precision::kF32, Precision::kBF16}) {
+        if (!gemm_step_has_precision(step, p)) continue;
+        Row r;
+        r.step = step, r.precision = p, r.shape = sh.name, r.M = sh.M, r.N = sh.N, r.K = sh.K;
+        if (!gemm_step_supported(step, prop_)) {
+          r.status = step == 10 ? (gemm_10_built() ? "SKIP (needs compute capability 9.0; step 9 is the fallback)"
+                                                   : "SKIP (not built for sm_90a; step 9 is the fallback)")
+                                : "SKIP (needs compute capability 8.0 or newer)";
+        } else if (step >= 1 && step <= 3 && sh.flop() > opt_.slow_max_gflop * 1e9) {
+          r.status = "SKIP (" + fmt(sh.flop() / 1e9, 0) + " GFLOP > --slow-max-gflop for steps 1-3)";
+        } else {
+          measure(step, p, sh, d, r);
+          if (step == 0 && r.status == "PASS") cublas_ms[p] = r.median_ms;
+          if (cublas_ms.count(p) && !std::isnan(r.median_ms)) r.pct_cublas = 100.0 * cublas_ms[p] / r.median_ms;
+        }
+        print_row(r);
+        rows.push_back(r);
+      }
+    }
+    return rows;
+  }
+
+ private:
+  void launch(int step, Precision p, const Shape& sh, ShapeData& d) {
+    cudaStream_t s = stream_.get();
+    if (p == Precision::kF32) {
+      gemm_f32(step, d.A.data(), d.B.data(), d.C.data(), sh.M, sh.N, sh.K, s, handle_.get());
+    } else {
+      gemm_bf16(step, d.A16.data(), d.B16.data(), d.C.data(), sh.M, sh.N, sh.K, s, handle_.get());
+    }
+  }
+
+  // Validates, times and validates again one step on one shape.
+  void measure(int step, Precision p, const Shape& sh, ShapeData& d, Row& r) {
+    cudaStream_t s = stream_.get();
+    const size_t c_n = static_cast<size_t>(sh.M) * sh.N;
+    const float* ref = p == Precision::kF32 ? d.ref_f32.data() : d.ref_bf16.data();
+    const double tol = p == Precision::kF32 ? kTolF32 : kTolBF16;
+    Events ev;
+    // 1. poisoned output, one run, check
+    poison(d.C.data(), c_n, s);
+    launch(step, p, sh, d);
+    QWEN3_CUDA_CHECK(cudaStreamSynchronize(s), std::string("gemm_ladder: step ") + gemm_step_name(step));
+    const GemmError e1 = compare(d.C.data(), ref, c_n, s);
+    r.err_before = e1.rel_l2;
+    if (!e1.passes(tol)) {
+      r.status = "FAIL (before timing: " + std::to_string(e1.nonfinite) + " non-finite, tolerance " +
+                 fmt_err(tol) + ")";
+      return;
+    }
+    // 2. warm-up (module loading and cuBLAS's heuristics happen here), the last run timed to size the repeats
+    for (int i = 0; i < opt_.warmup; ++i) launch(step, p, sh, d);
+    QWEN3_CUDA_CHECK(cudaEventRecord(ev.start, s), "gemm_ladder: event");
+    launch(step, p, sh, d);
+    QWEN3_CUDA_CHECK(cudaEventRecord(ev.stop, s), "gemm_ladder: event");
+    QWEN3_CUDA_CHECK(cudaEventSynchronize(ev.stop), std::string("gemm_ladder: step ") + gemm_step_name(step));
+    float first_ms = 0;
+    QWEN3_CUDA_CHECK(cudaEventElapsedTime(&first_ms, ev.start, ev.stop), "gemm_ladder: event");
+    // 3. timed runs, L2 flushed before each, C poisoned before the first
+    const int repeats = std::clamp(static_cast<int>(opt_.budget_s * 1e3 / std::max(first_ms, 1e-3f)), 3,
+                                   std::max(opt_.repeats, 3));
+    std::vector<float> ms(repeats);
+    poison(d.C.data(), c_n, s);
+    for (int i = 0; i < repeats; ++i) {
+      QWEN3_CUDA_CHECK(cudaMemsetAsync(flush_.data(), i & 0xFF, flush_.bytes(), s), "gemm_ladder: flushing L2");
+      QWEN3_CUDA_CHECK(cudaEventRecord(ev.start, s), "gemm_ladder: event");
+      launch(step, p, sh, d);
+      QWEN3_CUDA_CHECK(cudaEventRecord(ev.stop, s), "gemm_ladder: event");
+      QWEN3_CUDA_CHECK(cudaEventSynchronize(ev.stop), std::string("gemm_ladder: step ") + gemm_step_name(step));
+      QWEN3_CUDA_CHECK(cudaEventElapsedTime(&ms[i], ev.start, ev.stop), "gemm_ladder: event");
+    }
+    std::sort(ms.begin(), ms.end());
+    r.repeats = repeats;
+    r.min_ms = ms.front();
+    r.median_ms = repeats % 2 ? ms[repeats / 2] : 0.5 * (ms[repeats / 2 - 1] + ms[repeats / 2]);
+    r.tflops = sh.flop() / (r.median_ms * 1e-3) / 1e12;
+    // 4. the last timed run's output checked again
+    const GemmError e2 = compare(d.C.data(), ref, c_n, s);
+    r.err_after = e2.rel_l2;
+    r.status = e2.passes(tol) ? "PASS" : "FAIL (after timing)";
+  }
+
+  const Options& opt_;
+  const cudaDeviceProp& prop_;
+  CudaStream stream_;
+  CublasHandle handle_{false};     // step 0, the timed cuBLAS: default math (no TF32 for Sgemm)
+  CublasHandle ref_handle_{true};  // the references: pedantic math
+  DeviceBuffer<unsigned char> flush_;
+  int shape_index_ = 0;
+};
+
+void write_csv(const std::string& path, const std::vector<Row>& rows, const cudaDeviceProp& prop) {
+  std::ofstream f(path);
+  if (!f) throw IoError("gemm_ladder: cannot write " + path);
+  f << "device,step,name,precision,shape,M,N,K,median_ms,min_ms,repeats,tflops,pct_cublas,rel_err_before,"
+       "rel_err_after,status\n";
+  for (const Row& r : rows) {
+    f << '"' << prop.name << "\"," << r.step << ',' << gemm_step_name(r.step) << ',' << precision_name(r.precision)
+      << ',' << r.shape << ',' << r.M << ',' << r.N << ',' << r.K << ',' << fmt(r.median_ms, 4) << ','
+      << fmt(r.min_ms, 4) << ',' << r.repeats << ',' << fmt(r.tflops, 3) << ',' << fmt(r.pct_cublas, 1) << ','
+      << fmt_err(r.err_before) << ',' << fmt_err(r.err_after) << ",\"" << r.status << "\"\n";
+  }
+  if (!f) throw IoError("gemm_ladder: error writing " + path);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "gemm_ladder: validate every step of the GEMM ladder (cuda_opt/gemm/) against cuBLAS and time it.\n"
+      "C[M,N] = A[M,K] · B[N,K]ᵀ; steps 1-7 fp32 (checked against cublasSgemm, tolerance 1e-5), 8-10 bf16 inputs\n"
+      "with fp32 accumulation and output (against cublasGemmEx, tolerance 1e-2); step 0 is cuBLAS in both.\n"
+      "Each run: output poisoned with NaN, checked, warmed up, timed (CUDA events, L2 flushed before each\n"
+      "repeat, median), checked again. Prints TFLOP/s and % of cuBLAS in the same precision.\n"
+      "Shapes: 'all' = the fused QKV, o_proj, fused gate+up and down_proj GEMMs of the 8B and 0.6B models at each\n"
+      "--tokens M, and 4096³ ('cube'); or any of 8b, 0.6b, cube, MxNxK, comma-separated."};
+  std::string steps_spec = "0-10", shapes_spec = "all", tokens_spec = "512,4096,16384";
+  Options opt;
+  app.add_option("--steps", steps_spec, "steps to run, e.g. 0-10, 0,7,9 (step 0 = cuBLAS, the baseline)")
+      ->capture_default_str();
+  app.add_option("--shapes", shapes_spec, "all, 8b, 0.6b, cube, or MxNxK, comma-separated")->capture_default_str();
+  app.add_option("--tokens", tokens_spec, "M values for the model shapes, comma-separated")->capture_default_str();
+  app.add_option("--repeats", opt.repeats, "most timed runs per step and shape (median taken; at least 3)")
+      ->capture_default_str();
+  app.add_option("--warmup", opt.warmup, "untimed runs before timing")->capture_default_str();
+  app.add_option("--budget", opt.budget_s, "seconds of timed runs per step and shape before stopping early")
+      ->capture_default_str();
+  app.add_option("--slow-max-gflop", opt.slow_max_gflop,
+                 "steps 1-3 (naive, coalesced, smem tiling) skip shapes above this many GFLOP")
+      ->capture_default_str();
+  app.add_option("--csv", opt.csv, "also write every row to this CSV file");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    opt.steps = parse_steps(steps_spec);
+    if (opt.steps.front() != 0) opt.steps.insert(opt.steps.begin(), 0);  // the baseline, for % of cuBLAS
+    std::vector<int> tokens;
+    {
+      std::stringstream ss(tokens_spec);
+      std::string item;
+      while (std::getline(ss, item, ',')) {
+        if (item.empty()) continue;
+        int m = 0;
+        try {
+          m = std::stoi(item);
+        } catch (const std::logic_error&) {
+          throw InputError("--tokens: cannot read '" + item + "'");
+        }
+        if (m <= 0) throw InputError("--tokens: '" + item + "' must be positive");
+        tokens.push_back(m);
+      }
+    }
+    opt.shapes = make_shapes(shapes_spec, tokens);
+
+    std::string why;
+    if (!cuda_device_available(&why)) {
+      std::printf("%s\ngemm_ladder: nothing measured.\n", why.c_str());
+      return 0;
+    }
+    cudaDeviceProp prop{};
+    QWEN3_CUDA_CHECK(cudaGetDeviceProperties(&prop, 0), "gemm_ladder: reading the device");
+    std::printf("device: %s (compute capability %d.%d, %d SMs, L2 %.0f MB); step 10 %s\n", prop.name, prop.major,
+                prop.minor, prop.multiProcessorCount, prop.l2CacheSize / 1e6,
+                gemm_step_supported(10, prop) ? "runs" : "falls back to step 9 (its row is skipped)");
+    std::printf("%-28s %-5s %-16s %6s %6s %6s %10s %9s %7s  %-9s %-9s %s\n", "step", "prec", "shape", "M", "N", "K",
+                "median_ms", "TFLOP/s", "%cuBLAS", "err", "err_after", "status");
+
+    Ladder ladder(opt, prop);
+    std::vector<Row> rows;
+    for (const Shape& sh : opt.shapes) {
+      const std::vector<Row> r = ladder.run_shape(sh);
+      rows.insert(rows.end(), r.begin(), r.end());
+    }
+    int failed = 0;
+    for (const Row& r : rows) failed += r.status.rfind("FAIL", 0) == 0;
+    if (!opt.csv.empty()) {
+      write_csv(opt.csv, rows, prop);
+      std::printf("wrote %s\n", opt.csv.c_str());
+    }
+    std::printf("%zu rows, %d failed\n", rows.size(), failed);
+    return failed == 0 ? 0 : 1;
+  } catch (const Error& e) {
+    std::fprintf(stderr, "gemm_ladder: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,198 @@
+// The GEMM ladder (cuda_opt/gemm/) against cuBLAS: every step on random, non-square, non-multiple-of-tile shapes
+// and on model shapes, with the output poisoned (NaN) before each run so that an unwritten element fails; the
+// vector paths' fallbacks (unaligned pointers, K not a multiple of 4 or 8) and the dispatcher's rules.
+// fp32 steps against cublasSgemm (pedantic math: no TF32), tolerance kTolF32; bf16 steps against cublasGemmEx
+// with the same bf16 inputs and fp32 accumulation, tolerance kTolBF16 (both in cuda_opt/gemm/gemm.h).
+// Every test that needs a GPU skips, with the reason, when there is none.
+#include <gtest/gtest.h>
+
+#if !defined(QWEN3_HAVE_GEMM_LADDER)
+// Built without the GEMM ladder library (qwen3_gemm_ladder defines QWEN3_HAVE_GEMM_LADDER): nothing to test.
+TEST(GemmLadder, NotBuilt) {
+  GTEST_SKIP() << "built without the GEMM ladder: link qwen3_gemm_ladder (needs CUDA and cuBLAS)";
+}
+#else
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/error.h"
+#include "cuda_naive/device.h"
+#include "cuda_opt/gemm/gemm.h"
+
+using namespace qwen3;
+using namespace qwen3::gemm;
+
+namespace {
+
+// Why there is no usable GPU, or "" when there is one.
+std::string no_gpu_reason() {
+  std::string why;
+  return cuda_device_available(&why) ? std::string() : why;
+}
+
+}  // namespace
+
+#define QWEN3_REQUIRE_GPU()                            \
+  do {                                                 \
+    const std::string qwen3_why = no_gpu_reason();     \
+    if (!qwen3_why.empty()) GTEST_SKIP() << qwen3_why; \
+  } while (0)
+
+namespace {
+
+struct Dims {
+  int M, N, K;
+};
+
+std::string dims_str(const Dims& d) {
+  return std::to_string(d.M) + "x" + std::to_string(d.N) + "x" + std::to_string(d.K);
+}
+
+// Runs `step` on random A [M,K], B [N,K] (offset by `offset` elements from an aligned allocation, to exercise
+// the unaligned fallbacks) and returns its error against the cuBLAS reference. Poisons C first.
+GemmError run_against_cublas(int step, Precision p, Dims d, uint64_t seed, size_t offset = 0) {
+  const size_t a_n = static_cast<size_t>(d.M) * d.K, b_n = static_cast<size_t>(d.N) * d.K;
+  const size_t c_n = static_cast<size_t>(d.M) * d.N;
+  CudaStream stream;
+  cudaStream_t s = stream.get();
+  DeviceBuffer<float> A(a_n + offset, "A"), B(b_n + offset, "B"), C(c_n + offset, "C"), ref(c_n, "reference");
+  fill_random(A.data(), A.size(), seed, 0, s);
+  fill_random(B.data(), B.size(), seed, 1, s);
+  CublasHandle ref_handle(/*pedantic=*/true), handle;
+  if (p == Precision::kF32) {
+    gemm_00_cublas_f32(ref_handle.get(), A.data() + offset, B.data() + offset, ref.data(), d.M, d.N, d.K, s);
+    poison(C.data(), C.size(), s);
+    gemm_f32(step, A.data() + offset, B.data() + offset, C.data() + offset, d.M, d.N, d.K, s, handle.get());
+  } else {
+    DeviceBuffer<bf16> A16(A.size(), "A (bf16)"), B16(B.size(), "B (bf16)");
+    to_bf16(A.data(), A16.data(), A.size(), false, s);
+    to_bf16(B.data(), B16.data(), B.size(), false, s);
+    gemm_00_cublas_bf16(ref_handle.get(), A16.data() + offset, B16.data() + offset, ref.data(), d.M, d.N, d.K, s);
+    poison(C.data(), C.size(), s);
+    gemm_bf16(step, A16.data() + offset, B16.data() + offset, C.data() + offset, d.M, d.N, d.K, s, handle.get());
+  }
+  stream.synchronize("gemm ladder test: step " + std::to_string(step));
+  return compare(C.data() + offset, ref.data(), c_n, s);
+}
+
+// Shapes: not multiples of any tile, skinny, tiny, K not a multiple of 4 or 8, K a multiple of 8 with M and N
+// ragged (the vector paths with edge tiles), and two model shapes (0.6B fused QKV and 8B o_proj at M = 512).
+std::vector<Dims> test_shapes() {
+  const ModelConfig c6 = ModelConfig::preset("0.6b"), c8 = ModelConfig::preset("8b");
+  return {
+      {1000, 3000, 777}, {1, 4096, 4096}, {513, 129, 65},  {7, 5, 3},     {333, 1000, 1024},
+      {130, 260, 40},    {129, 127, 8},   {64, 64, 1},     {1, 1, 1},
+      {512, static_cast<int>(c6.q_dim() + 2 * c6.kv_dim()), static_cast<int>(c6.hidden_size)},
+      {512, static_cast<int>(c8.hidden_size), static_cast<int>(c8.q_dim())},
+  };
+}
+
+class GemmStep : public ::testing::TestWithParam<int> {};
+
+}  // namespace
+
+TEST_P(GemmStep, MatchesCublasOnOddAndModelShapes) {
+  QWEN3_REQUIRE_GPU();
+  const int step = GetParam();
+  cudaDeviceProp prop{};
+  ASSERT_EQ(cudaGetDeviceProperties(&prop, 0), cudaSuccess);
+  if (!gemm_step_supported(step, prop)) {
+    GTEST_SKIP() << gemm_step_name(step) << " cannot run on " << prop.name << " (compute capability " << prop.major
+                 << "." << prop.minor << (step == 10 && !gemm_10_built() ? ", and it is not built for sm_90a" : "")
+                 << "); the ladder falls back to step " << gemm_step_fallback(step, prop);
+  }
+  uint64_t seed = 100 + step;
+  for (const Precision p : {Precision::kF32, Precision::kBF16}) {
+    if (!gemm_step_has_precision(step, p)) continue;
+    const double tol = p == Precision::kF32 ? kTolF32 : kTolBF16;
+    for (const Dims& d : test_shapes()) {
+      const GemmError e = run_against_cublas(step, p, d, seed++);
+      EXPECT_EQ(e.nonfinite, 0u) << gemm_step_name(step) << " " << dims_str(d) << ": unwritten or non-finite outputs";
+      EXPECT_LE(e.rel_l2, tol) << gemm_step_name(step) << " " << dims_str(d);
+    }
+  }
+}
+
+// Pointers one element past an aligned address: the 16-byte paths must not be taken (or must not fault).
+TEST_P(GemmStep, UnalignedPointersFallBack) {
+  QWEN3_REQUIRE_GPU();
+  const int step = GetParam();
+  cudaDeviceProp prop{};
+  ASSERT_EQ(cudaGetDeviceProperties(&prop, 0), cudaSuccess);
+  if (!gemm_step_supported(step, prop)) GTEST_SKIP() << gemm_step_name(step) << " cannot run on " << prop.name;
+  for (const Precision p : {Precision::kF32, Precision::kBF16}) {
+    if (!gemm_step_has_precision(step, p)) continue;
+    const double tol = p == Precision::kF32 ? kTolF32 : kTolBF16;
+    for (const Dims& d : {Dims{200, 136, 256}, Dims{129, 260, 64}}) {
+      const GemmError e = run_against_cublas(step, p, d, 7 + step, /*offset=*/1);
+      EXPECT_EQ(e.nonfinite, 0u) << gemm_step_name(step) << " " << dims_str(d) << " unaligned";
+      EXPECT_LE(e.rel_l2, tol) << gemm_step_name(step) << " " << dims_str(d) << " unaligned";
+    }
+  }
+}
+
+// Two runs on the same inputs give the same bits (every step here is deterministic: no atomics, no split-K),
+// so a race (a missing barrier) that changes the result between runs shows up.
+TEST_P(GemmStep, RepeatableBitForBit) {
+  QWEN3_REQUIRE_GPU();
+  const int step = GetParam();
+  cudaDeviceProp prop{};
+  ASSERT_EQ(cudaGetDeviceProperties(&prop, 0), cudaSuccess);
+  if (step == 0) GTEST_SKIP() << "cuBLAS may choose a different algorithm per call";
+  if (!gemm_step_supported(step, prop)) GTEST_SKIP() << gemm_step_name(step) << " cannot run on " << prop.name;
+  const Dims d{777, 1000, 520};
+  const size_t c_n = static_cast<size_t>(d.M) * d.N;
+  CudaStream stream;
+  cudaStream_t s = stream.get();
+  DeviceBuffer<float> A(static_cast<size_t>(d.M) * d.K, "A"), B(static_cast<size_t>(d.N) * d.K, "B");
+  DeviceBuffer<float> C1(c_n, "C1"), C2(c_n, "C2");
+  DeviceBuffer<bf16> A16(A.size(), "A16"), B16(B.size(), "B16");
+  fill_random(A.data(), A.size(), 55, 0, s);
+  fill_random(B.data(), B.size(), 55, 1, s);
+  to_bf16(A.data(), A16.data(), A.size(), false, s);
+  to_bf16(B.data(), B16.data(), B.size(), false, s);
+  for (DeviceBuffer<float>* c : {&C1, &C2}) {
+    poison(c->data(), c_n, s);
+    if (gemm_step_precision(step) == Precision::kF32) {
+      gemm_f32(step, A.data(), B.data(), c->data(), d.M, d.N, d.K, s, nullptr);
+    } else {
+      gemm_bf16(step, A16.data(), B16.data(), c->data(), d.M, d.N, d.K, s, nullptr);
+    }
+  }
+  stream.synchronize("gemm ladder repeatability");
+  const std::vector<float> h1 = C1.to_host("C1"), h2 = C2.to_host("C2");
+  size_t differ = 0;
+  for (size_t i = 0; i < c_n; ++i) differ += std::memcmp(&h1[i], &h2[i], sizeof(float)) != 0;
+  EXPECT_EQ(differ, 0u) << gemm_step_name(step) << ": two runs differ in " << differ << " of " << c_n << " outputs";
+}
+
+INSTANTIATE_TEST_SUITE_P(AllSteps, GemmStep, ::testing::Range(0, kNumSteps),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return std::string("step") + gemm_step_name(info.param);
+                         });
+
+TEST(GemmLadder, StepTableAndDispatcherRules) {
+  // no GPU needed: names, precisions, support rules, bad step numbers and precision mismatches
+  EXPECT_STREQ(gemm_step_name(0), "00_cublas");
+  EXPECT_STREQ(gemm_step_name(10), "10_wgmma_tma");
+  EXPECT_THROW(gemm_step_name(11), InputError);
+  EXPECT_THROW(gemm_step_name(-1), InputError);
+  EXPECT_EQ(gemm_step_precision(7), Precision::kF32);
+  EXPECT_EQ(gemm_step_precision(8), Precision::kBF16);
+  EXPECT_TRUE(gemm_step_has_precision(0, Precision::kBF16));
+  cudaDeviceProp ampere{}, hopper{};
+  ampere.major = 8, ampere.minor = 0, hopper.major = 9, hopper.minor = 0;
+  EXPECT_FALSE(gemm_step_supported(10, ampere));
+  EXPECT_EQ(gemm_step_fallback(10, ampere), 9);
+  EXPECT_EQ(gemm_step_supported(10, hopper), gemm_10_built());
+  EXPECT_TRUE(gemm_step_supported(9, hopper));
+  EXPECT_THROW(gemm_f32(8, nullptr, nullptr, nullptr, 1, 1, 1, nullptr, nullptr), InputError);
+  EXPECT_THROW(gemm_bf16(5, nullptr, nullptr, nullptr, 1, 1, 1, nullptr, nullptr), InputError);
+  EXPECT_THROW(gemm_f32(3, nullptr, nullptr, nullptr, -1, 1, 1, nullptr, nullptr), InputError);
+}
+
+#endif  // QWEN3_HAVE_GEMM_LADDER
