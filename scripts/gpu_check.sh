@@ -54,7 +54,10 @@ step compare-tiny "$CLI" compare --backends cpu,cuda_naive --lengths 1,7,64,300
 step compare-0.6b "$CLI" compare --backends cpu,cuda_naive --config 0.6b --random-weights --lengths 1,7,64,300
 step trace-0.6b "$CLI" trace --backend cuda_naive --config 0.6b --random-weights --seq 1024 \
   -o "$LOGS/trace_naive_0.6b.json.gz" --summary
+step gemm-ladder build-gpu/cuda_opt/gemm_ladder --shapes 8b --tokens 4096 --csv "$LOGS/gemm_ladder_8b_4096.csv"
 SAN=(compute-sanitizer --error-exitcode 1)
+step memcheck-ladder "${SAN[@]}" --tool memcheck build-gpu/tests/test_cuda_gemm_ladder --gtest_filter='*UnalignedPointersFallBack*'
+step racecheck-ladder "${SAN[@]}" --tool racecheck build-gpu/tests/test_cuda_gemm_ladder --gtest_filter='*UnalignedPointersFallBack*' 
 step memcheck "${SAN[@]}" --tool memcheck "$CLI" compare --backends cpu,cuda_naive --lengths 1,7,33
 step racecheck "${SAN[@]}" --tool racecheck "$CLI" compare --backends cpu,cuda_naive --lengths 1,7,33
 
