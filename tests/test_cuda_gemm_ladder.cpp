@@ -21,26 +21,11 @@ TEST(GemmLadder, NotBuilt) {
 #include "core/config.h"
 #include "core/error.h"
 #include "cuda_naive/device.h"
+#include "tests/gpu_test_util.h"
 #include "cuda_opt/gemm/gemm.h"
 
 using namespace qwen3;
 using namespace qwen3::gemm;
-
-namespace {
-
-// Why there is no usable GPU, or "" when there is one.
-std::string no_gpu_reason() {
-  std::string why;
-  return cuda_device_available(&why) ? std::string() : why;
-}
-
-}  // namespace
-
-#define QWEN3_REQUIRE_GPU()                            \
-  do {                                                 \
-    const std::string qwen3_why = no_gpu_reason();     \
-    if (!qwen3_why.empty()) GTEST_SKIP() << qwen3_why; \
-  } while (0)
 
 namespace {
 

@@ -22,6 +22,7 @@ TEST(CudaNaive, NotBuilt) { GTEST_SKIP() << "built without CUDA: the cuda_naive 
 #include "core/weights.h"
 #include "cuda_naive/cuda_naive_backend.h"
 #include "cuda_naive/device.h"
+#include "tests/gpu_test_util.h"
 #include "cuda_naive/kernels.cuh"
 #include "ref_cpu/cpu_backend.h"
 #include "ref_cpu/ops.h"
@@ -31,23 +32,6 @@ using namespace qwen3;
 
 using qwen3::test::random_vector;
 using qwen3::test::small_config;
-
-namespace {
-
-// Why there is no usable GPU, or "" when there is one.
-std::string no_gpu_reason() {
-  std::string why;
-  return cuda_device_available(&why) ? std::string() : why;
-}
-
-}  // namespace
-
-// First line of every GPU test: skips it, with the reason, when there is no GPU.
-#define QWEN3_REQUIRE_GPU()                                       \
-  do {                                                            \
-    const std::string qwen3_why = no_gpu_reason();                \
-    if (!qwen3_why.empty()) GTEST_SKIP() << qwen3_why;            \
-  } while (0)
 
 namespace {
 
@@ -408,7 +392,7 @@ TEST(CudaNaiveErrors, AttentionScoresTooLargeForTheGpuIsAnInputError) {
 
 // Without a GPU the constructor says so in one line (this one runs only where the others skip).
 TEST(CudaNaiveErrors, NoDeviceIsNamedInTheError) {
-  if (no_gpu_reason().empty()) GTEST_SKIP() << "a CUDA device is present";
+  if (qwen3::test::no_gpu_reason().empty()) GTEST_SKIP() << "a CUDA device is present";
   try {
     CudaNaiveBackend::random(small_config(), 1);
     FAIL() << "expected CudaError";

@@ -23,26 +23,15 @@
 
 #if defined(QWEN3_HAVE_CUDA)
 #include "cuda_naive/device.h"
+#include "tests/gpu_test_util.h"
 #include "cuda_naive/kernels.cuh"
 #endif
 
 using namespace qwen3;
 
-namespace {
-
-#if defined(QWEN3_HAVE_CUDA)
-// Why there is no usable GPU, or "" when there is one.
-std::string no_gpu_reason() {
-  std::string why;
-  return cuda_device_available(&why) ? std::string() : why;
-}
-#endif
-
-}  // namespace
-
 TEST(CuptiSession, RefusesWithAReasonWhenItCannotStart) {
 #if defined(QWEN3_HAVE_CUDA)
-  if (no_gpu_reason().empty()) GTEST_SKIP() << "a CUDA device is present: CuptiSession.TracesKernelsInNvtxRanges runs";
+  if (qwen3::test::no_gpu_reason().empty()) GTEST_SKIP() << "a CUDA device is present: CuptiSession.TracesKernelsInNvtxRanges runs";
 #endif
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::string why;
@@ -71,11 +60,6 @@ bool contains(const std::string& s, const std::string& part) { return s.find(par
 
 }  // namespace
 
-#define QWEN3_REQUIRE_GPU()                            \
-  do {                                                 \
-    const std::string qwen3_why = no_gpu_reason();     \
-    if (!qwen3_why.empty()) GTEST_SKIP() << qwen3_why; \
-  } while (0)
 
 // Declares `session` and starts it; skips when another profiler holds CUPTI (running under Nsight, say).
 #define QWEN3_START_SESSION(session)                                                                     \
