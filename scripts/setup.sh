@@ -29,6 +29,7 @@ PKGS=(
   python3-matplotlib       # scripts/plot_bench.py
   libimgui-dev libglfw3-dev libgl-dev  # qwen3-viewer (Dear ImGui 1.86, GLFW 3, OpenGL 3)
   xvfb xauth libgl1-mesa-dri           # headless viewer screenshots (Mesa llvmpipe under Xvfb)
+  fonts-dejavu-core                    # the viewer's font (it falls back to ImGui's own without it)
 )
 missing=()
 for p in "${PKGS[@]}"; do
