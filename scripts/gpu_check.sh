@@ -49,6 +49,13 @@ if [ ! -f data/peer-tiny/model.safetensors.index.json ]; then
   step peer-model python3 tests/data/peer_golden/make_model.py --out data/peer-tiny --tokenizer-dir data/tokenizer --copy-tokenizer
 fi
 
+# The Hugging Face golden for the tiny model (ref_cpu vs transformers), made here where torch and transformers
+# are installed, before ctest so that GoldenHF.TinyModelMatchesTransformers checks it in this same run.
+# Commit tests/data/golden_hf.json from $OUT afterwards.
+if python3 -c "import torch, transformers" 2>/dev/null; then
+  step golden-hf python3 scripts/make_golden.py --model data/tiny-qwen3 --out tests/data/golden_hf.json
+  cp tests/data/golden_hf.json "$LOGS/" 2>/dev/null
+fi
 step ctest bash -c "cd build-gpu && ctest --output-on-failure -j 4"
 step compare-tiny "$CLI" compare --backends cpu,cuda_naive --lengths 1,7,64,300
 step compare-0.6b "$CLI" compare --backends cpu,cuda_naive --config 0.6b --random-weights --lengths 1,7,64,300
@@ -71,6 +78,7 @@ step racecheck "${SAN[@]}" --tool racecheck "$CLI" compare --backends cpu,cuda_n
 if [ -n "${OUT:-}" ]; then
   cp "$LOGS/summary.txt" "$OUT/"
   cp "$LOGS"/*.json.gz "$OUT/" 2>/dev/null
+  cp "$LOGS"/golden_hf.json "$OUT/" 2>/dev/null
   tar -czf "$OUT/gpu_check_logs.tgz" -C "$ROOT/build-gpu" logs
 fi
 exit $FAILED

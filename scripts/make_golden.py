@@ -46,7 +46,11 @@ def main():
 
     torch.manual_seed(0)
     tok = AutoTokenizer.from_pretrained(args.model)
-    model = Qwen3Model.from_pretrained(args.model, torch_dtype=torch.float32, attn_implementation="eager")
+    try:  # transformers >= 4.56 calls it `dtype`; older versions `torch_dtype`
+        model = Qwen3Model.from_pretrained(args.model, dtype=torch.float32, attn_implementation="eager")
+    except TypeError:
+        model = Qwen3Model.from_pretrained(args.model, torch_dtype=torch.float32, attn_implementation="eager")
+    model = model.float()
     model.eval()
 
     captured = []
