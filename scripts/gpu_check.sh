@@ -47,6 +47,8 @@ CLI=build-gpu/apps/qwen3emb
 [ -f data/tiny-qwen3/model.safetensors ] || step init-tiny "$CLI" init-tiny
 if [ ! -f data/peer-tiny/model.safetensors.index.json ]; then
   step peer-model python3 tests/data/peer_golden/make_model.py --out data/peer-tiny --tokenizer-dir data/tokenizer --copy-tokenizer
+  # numpy does not promise the same random stream across versions: the published sha256 says if it held.
+  step peer-model-sha bash -c "cd data/peer-tiny && sha256sum -c '$ROOT/tests/data/peer_golden/model.sha256'"
 fi
 
 # The Hugging Face golden for the tiny model (ref_cpu vs transformers), made here where torch and transformers
