@@ -146,6 +146,27 @@ void draw_legend(const App& app, const Document& doc) {
   }
 }
 
+
+// The numeric columns both statistics tables share: calls, total, share (a bar in the row's colour), mean,
+// median, min, max.
+static void stats_number_cells(const StatsRow& r, uint32_t col) {
+  ImGui::TableNextColumn();
+  right_aligned(format_count(static_cast<uint64_t>(r.calls)));
+  ImGui::TableNextColumn();
+  right_aligned(format_duration(static_cast<double>(r.total)));
+  ImGui::TableNextColumn();
+  if (r.basis_total > 0) share_cell(r.share, col);
+  else ImGui::TextDisabled("-");
+  ImGui::TableNextColumn();
+  right_aligned(format_duration(r.mean));
+  ImGui::TableNextColumn();
+  right_aligned(format_duration(static_cast<double>(r.median)));
+  ImGui::TableNextColumn();
+  right_aligned(format_duration(static_cast<double>(r.min)));
+  ImGui::TableNextColumn();
+  right_aligned(format_duration(static_cast<double>(r.max)));
+}
+
 void draw_stats_tab(App& app) {
   if (stats_controls(app, true)) app.table.clear();  // recomputed below
   if (app.table.size() != app.documents()) {
@@ -213,21 +234,7 @@ void draw_stats_tab(App& app) {
         ImGui::SetTooltip("%s\n%s  |  click: highlight its %s slices on the timeline", r.label.c_str(),
                           std::string(doc.trace.str(r.category)).c_str(), format_count(static_cast<uint64_t>(r.calls)).c_str());
       ImGui::PopID();
-      ImGui::TableNextColumn();
-      right_aligned(format_count(static_cast<uint64_t>(r.calls)));
-      ImGui::TableNextColumn();
-      right_aligned(format_duration(static_cast<double>(r.total)));
-      ImGui::TableNextColumn();
-      if (r.basis_total > 0) share_cell(r.share, col);
-      else ImGui::TextDisabled("-");
-      ImGui::TableNextColumn();
-      right_aligned(format_duration(r.mean));
-      ImGui::TableNextColumn();
-      right_aligned(format_duration(static_cast<double>(r.median)));
-      ImGui::TableNextColumn();
-      right_aligned(format_duration(static_cast<double>(r.min)));
-      ImGui::TableNextColumn();
-      right_aligned(format_duration(static_cast<double>(r.max)));
+      stats_number_cells(r, col);
       ImGui::TableNextColumn();
       right_aligned(format_duration(r.stddev));
       ImGui::TableNextColumn();
@@ -280,21 +287,7 @@ void draw_categories_tab(App& app) {
       else app.set_highlight({std::string(doc.trace.str(r.category))}, false, true);
     }
     ImGui::PopID();
-    ImGui::TableNextColumn();
-    right_aligned(format_count(static_cast<uint64_t>(r.calls)));
-    ImGui::TableNextColumn();
-    right_aligned(format_duration(static_cast<double>(r.total)));
-    ImGui::TableNextColumn();
-    if (r.basis_total > 0) share_cell(r.share, col);
-    else ImGui::TextDisabled("-");
-    ImGui::TableNextColumn();
-    right_aligned(format_duration(r.mean));
-    ImGui::TableNextColumn();
-    right_aligned(format_duration(static_cast<double>(r.median)));
-    ImGui::TableNextColumn();
-    right_aligned(format_duration(static_cast<double>(r.min)));
-    ImGui::TableNextColumn();
-    right_aligned(format_duration(static_cast<double>(r.max)));
+    stats_number_cells(r, col);
   }
   ImGui::EndTable();
 }
