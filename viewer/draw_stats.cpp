@@ -149,6 +149,18 @@ void draw_legend(const App& app, const Document& doc) {
 
 // The numeric columns both statistics tables share: calls, total, share (a bar in the row's colour), mean,
 // median, min, max.
+// The headers of the numeric columns both statistics tables share (user ids 1..7, drawn by
+// stats_number_cells); `share_width` is the Share column's width in font sizes.
+static void setup_number_columns(float fs, float share_width) {
+  ImGui::TableSetupColumn("Calls", ImGuiTableColumnFlags_PreferSortDescending, fs * 4.5f, 1);
+  ImGui::TableSetupColumn("Total", ImGuiTableColumnFlags_DefaultSort | ImGuiTableColumnFlags_PreferSortDescending, fs * 5, 2);
+  ImGui::TableSetupColumn("Share", ImGuiTableColumnFlags_PreferSortDescending, fs * share_width, 3);
+  ImGui::TableSetupColumn("Mean", ImGuiTableColumnFlags_PreferSortDescending, fs * 4.5f, 4);
+  ImGui::TableSetupColumn("Median", ImGuiTableColumnFlags_PreferSortDescending, fs * 4.5f, 5);
+  ImGui::TableSetupColumn("Min", ImGuiTableColumnFlags_PreferSortDescending, fs * 4.5f, 6);
+  ImGui::TableSetupColumn("Max", ImGuiTableColumnFlags_PreferSortDescending, fs * 4.5f, 7);
+}
+
 static void stats_number_cells(const StatsRow& r, uint32_t col) {
   ImGui::TableNextColumn();
   right_aligned(format_count(static_cast<uint64_t>(r.calls)));
@@ -191,13 +203,7 @@ void draw_stats_tab(App& app) {
   const float fs = ImGui::GetFontSize();
   ImGui::TableSetupScrollFreeze(0, 1);
   ImGui::TableSetupColumn("Name", ImGuiTableColumnFlags_WidthStretch, 0, 0);
-  ImGui::TableSetupColumn("Calls", ImGuiTableColumnFlags_PreferSortDescending, fs * 4.5f, 1);
-  ImGui::TableSetupColumn("Total", ImGuiTableColumnFlags_DefaultSort | ImGuiTableColumnFlags_PreferSortDescending, fs * 5, 2);
-  ImGui::TableSetupColumn("Share", ImGuiTableColumnFlags_PreferSortDescending, fs * 5.5f, 3);
-  ImGui::TableSetupColumn("Mean", ImGuiTableColumnFlags_PreferSortDescending, fs * 4.5f, 4);
-  ImGui::TableSetupColumn("Median", ImGuiTableColumnFlags_PreferSortDescending, fs * 4.5f, 5);
-  ImGui::TableSetupColumn("Min", ImGuiTableColumnFlags_PreferSortDescending, fs * 4.5f, 6);
-  ImGui::TableSetupColumn("Max", ImGuiTableColumnFlags_PreferSortDescending, fs * 4.5f, 7);
+  setup_number_columns(fs, 5.5f);
   ImGui::TableSetupColumn(app.glyphs.sigma, ImGuiTableColumnFlags_PreferSortDescending, fs * 4.5f, 8);
   ImGui::TableSetupColumn("Self", ImGuiTableColumnFlags_PreferSortDescending | ImGuiTableColumnFlags_DefaultHide, fs * 4.5f, 9);
   ImGui::TableHeadersRow();
@@ -260,13 +266,7 @@ void draw_categories_tab(App& app) {
   if (!ImGui::BeginTable("by_category", 8, flags, ImGui::GetContentRegionAvail())) return;
   ImGui::TableSetupScrollFreeze(0, 1);
   ImGui::TableSetupColumn("Category", ImGuiTableColumnFlags_WidthStretch, 0, 0);
-  ImGui::TableSetupColumn("Calls", ImGuiTableColumnFlags_PreferSortDescending, fs * 4.5f, 1);
-  ImGui::TableSetupColumn("Total", ImGuiTableColumnFlags_DefaultSort | ImGuiTableColumnFlags_PreferSortDescending, fs * 5, 2);
-  ImGui::TableSetupColumn("Share", ImGuiTableColumnFlags_PreferSortDescending, fs * 6, 3);
-  ImGui::TableSetupColumn("Mean", ImGuiTableColumnFlags_PreferSortDescending, fs * 4.5f, 4);
-  ImGui::TableSetupColumn("Median", ImGuiTableColumnFlags_PreferSortDescending, fs * 4.5f, 5);
-  ImGui::TableSetupColumn("Min", ImGuiTableColumnFlags_PreferSortDescending, fs * 4.5f, 6);
-  ImGui::TableSetupColumn("Max", ImGuiTableColumnFlags_PreferSortDescending, fs * 4.5f, 7);
+  setup_number_columns(fs, 6.0f);
   ImGui::TableHeadersRow();
   if (ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs(); specs && specs->SpecsDirty && specs->SpecsCount > 0) {
     sort_rows(st.by_category, kNameColumns[specs->Specs[0].ColumnUserID],

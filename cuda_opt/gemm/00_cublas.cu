@@ -46,16 +46,23 @@ CublasHandle::~CublasHandle() {
   if (h_ != nullptr) cublasDestroy(h_);
 }
 
+// Checks a call's shape and handle; returns true when there is nothing for cuBLAS to do: an empty C, or
+// K = 0 (an empty sum, C = 0, which cuBLAS would reject for its lda = 0).
+static bool trivial_cublas_call(const char* op, cublasHandle_t h, float* C, int M, int N, int K, cudaStream_t s) {
+  detail::check_shape(op, M, N, K, 0);
+  if (h == nullptr) throw InputError(std::string(op) + ": no cuBLAS handle");
+  if (M == 0 || N == 0) return true;
+  if (K == 0) {
+    QWEN3_CUDA_CHECK(cudaMemsetAsync(C, 0, sizeof(float) * static_cast<size_t>(M) * N, s), op);
+    return true;
+  }
+  return false;
+}
+
 // C[M,N] = A[M,K] · B[N,K]ᵀ in fp32
 void gemm_00_cublas_f32(cublasHandle_t h, const float* A, const float* B, float* C, int M, int N, int K,
                         cudaStream_t s) {
-  detail::check_shape("gemm_00_cublas_f32", M, N, K, 0);
-  if (h == nullptr) throw InputError("gemm_00_cublas_f32: no cuBLAS handle");
-  if (M == 0 || N == 0) return;
-  if (K == 0) {  // an empty sum; cuBLAS would reject lda = 0
-    QWEN3_CUDA_CHECK(cudaMemsetAsync(C, 0, sizeof(float) * static_cast<size_t>(M) * N, s), "gemm_00_cublas_f32");
-    return;
-  }
+  if (trivial_cublas_call("gemm_00_cublas_f32", h, C, M, N, K, s)) return;
   cublas_check(cublasSetStream(h, s), "cublasSetStream");
   const float alpha = 1.0f, beta = 0.0f;
   cublas_check(cublasSgemm(h, CUBLAS_OP_T, CUBLAS_OP_N, N, M, K, &alpha, B, K, A, K, &beta, C, N), "cublasSgemm");
@@ -64,13 +71,7 @@ void gemm_00_cublas_f32(cublasHandle_t h, const float* A, const float* B, float*
 // C[M,N] = A[M,K] · B[N,K]ᵀ, bf16 inputs, fp32 accumulation and output
 void gemm_00_cublas_bf16(cublasHandle_t h, const bf16* A, const bf16* B, float* C, int M, int N, int K,
                          cudaStream_t s) {
-  detail::check_shape("gemm_00_cublas_bf16", M, N, K, 0);
-  if (h == nullptr) throw InputError("gemm_00_cublas_bf16: no cuBLAS handle");
-  if (M == 0 || N == 0) return;
-  if (K == 0) {  // an empty sum; cuBLAS would reject lda = 0
-    QWEN3_CUDA_CHECK(cudaMemsetAsync(C, 0, sizeof(float) * static_cast<size_t>(M) * N, s), "gemm_00_cublas_bf16");
-    return;
-  }
+  if (trivial_cublas_call("gemm_00_cublas_bf16", h, C, M, N, K, s)) return;
   cublas_check(cublasSetStream(h, s), "cublasSetStream");
   const float alpha = 1.0f, beta = 0.0f;
   cublas_check(cublasGemmEx(h, CUBLAS_OP_T, CUBLAS_OP_N, N, M, K, &alpha, B, CUDA_R_16BF, K, A, CUDA_R_16BF, K,
