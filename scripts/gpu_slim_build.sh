@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Copies what a GPU machine needs to run the tests and programs of a build made HERE (default build-gpu/, CUDA
+# architecture 90) into .gpu-build/ (git-ignored): the executables and CTest's files, without object files and
+# static libraries, small enough for the device tool's carry limit. scripts/gpu_check.sh runs it with
+# QWEN3_PREBUILT=.gpu-build, so the lease is not spent compiling:
+#   run(command="QWEN3_PREBUILT=.gpu-build bash scripts/gpu_check.sh", carry=[".gpu-build", ".gpu-deps", "data/tokenizer"])
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SRC=${1:-build-gpu}
+[ -f "$SRC/CMakeCache.txt" ] || { echo "gpu_slim_build: $SRC is not a build folder" >&2; exit 1; }
+rm -rf .gpu-build && mkdir -p .gpu-build
+(cd "$SRC" && find . -path ./logs -prune -o \( -type f \( -perm -u+x -o -name 'CTestTestfile.cmake' \
+    -o -name '*_tests.cmake' -o -name '*_include.cmake' -o -name 'DartConfiguration.tcl' \) -print \) |
+  grep -v '/CMakeFiles/' | while read -r f; do mkdir -p "../.gpu-build/$(dirname "$f")" && cp -p "$f" "../.gpu-build/$f"; done)
+strip --strip-debug .gpu-build/*/* 2>/dev/null || true
+du -sh .gpu-build
