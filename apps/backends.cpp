@@ -6,6 +6,9 @@
 #ifdef QWEN3_HAVE_CUDA
 #include "cuda_naive/cuda_naive_backend.h"
 #endif
+#ifdef QWEN3_HAVE_CUDA_OPT
+#include "cuda_opt/cuda_opt_backend.h"
+#endif
 
 namespace qwen3::cli {
 
@@ -28,7 +31,17 @@ std::unique_ptr<Backend> make_backend(const std::string& name, const WeightsSour
     throw InputError("backend 'cuda_naive' is not built: this build found no CUDA toolkit");
 #endif
   }
-  if (name == "cuda_opt") throw InputError("backend 'cuda_opt' is not available yet in this version");
+  if (name == "cuda_opt") {
+#ifdef QWEN3_HAVE_CUDA_OPT
+    CudaOptOptions opt;
+    opt.gemm = cuda_opt::parse_gemm_path(source.gemm);
+    opt.graph = source.graph;
+    if (random) return CudaOptBackend::random(ModelConfig::preset(source.preset), source.seed, opt);
+    return CudaOptBackend::from_dir(source.model_dir, opt);
+#else
+    throw InputError("backend 'cuda_opt' is not built: this build found no CUDA toolkit with cuBLAS");
+#endif
+  }
   throw InputError("unknown backend '" + name + "' (expected cpu, cuda_naive or cuda_opt)");
 }
 

@@ -1,4 +1,4 @@
-// Backends by name, chosen at run time: cpu (always), cuda_naive (when built with CUDA), cuda_opt (later).
+// Backends by name, chosen at run time: cpu (always), cuda_naive and cuda_opt (when built with CUDA).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -16,6 +16,9 @@ struct WeightsSource {
   std::string model_dir;  // used when preset is empty
   std::string preset;     // "0.6b" | "4b" | "8b" with random weights
   uint64_t seed = 1;
+  // cuda_opt only (ignored by the others): its GEMMs ("ladder" or "cublas") and whether it replays CUDA graphs.
+  std::string gemm = "ladder";
+  bool graph = true;
 };
 
 // Names a user can pass to --backend, and whether this build has them.

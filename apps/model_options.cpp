@@ -16,6 +16,9 @@ void ModelOptions::add_to(CLI::App& app, bool backend_option) {
   app.add_flag("--random-weights", random_weights, "Random weights of the --config shapes, built in memory");
   app.add_option("--seed", seed, "Seed for --random-weights");
   if (backend_option) app.add_option("--backend", backend, "cpu | cuda_naive | cuda_opt");
+  app.add_option("--gemm", gemm, "cuda_opt's matrix products: ladder (the GEMM ladder's top step, fused epilogues) "
+                                 "or cublas");
+  app.add_flag("--no-graph", no_graph, "cuda_opt: launch every kernel of every pass instead of replaying a CUDA graph");
 }
 
 std::string ModelOptions::resolved_model_dir() const {
@@ -35,8 +38,11 @@ std::unique_ptr<Backend> ModelOptions::make_backend(const std::string& name) con
   if (random_weights && preset.empty()) throw InputError("--random-weights needs --config 0.6b|4b|8b");
   if (!preset.empty() && !random_weights) throw InputError("--config needs --random-weights");
   if (random_weights && !model_dir.empty()) throw InputError("--model and --random-weights exclude each other");
+  if (gemm != "ladder" && gemm != "cublas") throw InputError("--gemm: expected 'ladder' or 'cublas', not '" + gemm + "'");
   WeightsSource source;
   source.seed = seed;
+  source.gemm = gemm;
+  source.graph = !no_graph;
   if (random_weights) source.preset = preset;
   else source.model_dir = resolved_model_dir();
   return cli::make_backend(name, source);

@@ -17,8 +17,11 @@ struct ModelOptions {
   bool random_weights = false;
   uint64_t seed = 1;
   std::string backend = "cpu";
+  std::string gemm = "ladder";  // --gemm ladder|cublas (cuda_opt)
+  bool no_graph = false;        // --no-graph (cuda_opt)
 
-  // Adds --model, --config, --random-weights, --seed and (unless told not to) --backend to a subcommand.
+  // Adds --model, --config, --random-weights, --seed, cuda_opt's --gemm and --no-graph and (unless told not to)
+  // --backend to a subcommand.
   void add_to(CLI::App& app, bool backend_option = true);
   // The model directory to read: --model, or the default tiny model (with a note on stderr).
   std::string resolved_model_dir() const;

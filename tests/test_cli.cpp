@@ -249,7 +249,7 @@ TEST_F(Cli, MissingTensor) {
 TEST_F(Cli, BadOptionValues) {
   expect_error(cli("embed --dim 16 x"), "--dim 16 is outside 32..64");
   expect_error(cli("embed --dim 65 x"), "--dim 65 is outside 32..64");
-  expect_error(cli("embed --backend cuda_opt x"), "backend 'cuda_opt' is not available yet");
+  expect_error(cli("embed --gemm tpu x"), "--gemm");
   expect_error(cli("embed --backend tpu x"), "unknown backend 'tpu'");
   expect_error(cli("embed --random-weights x"), "--random-weights needs --config");
   const std::string nothing;

@@ -1,0 +1,312 @@
+// Step 10 (the kernel; 10_wgmma_tma.cu launches it) (Hopper, sm_90a): wgmma with TMA, a producer warpgroup feeding two consumer warpgroups.
+//
+// Idea: on Hopper, mma.sync (step 9) cannot reach the tensor cores' peak: every warp must first move its
+// fragments from shared memory to registers (ldmatrix), and loads are issued by the same threads that compute.
+// Hopper adds two engines:
+//  - wgmma.mma_async: a warpgroup (4 consecutive warps, 128 threads) multiplies a 64×N tile whose operands the
+//    tensor cores read straight from shared memory through 64-bit matrix descriptors; asynchronous (fence,
+//    commit_group, wait_group), with fp32 accumulators in registers (here m64n128k16: 64 floats per thread).
+//  - TMA (cp.async.bulk.tensor): ONE thread asks the copy engine for a whole 2-D box of a tensor described by a
+//    CUtensorMap (built on the host with cuTensorMapEncodeTiled, passed as a __grid_constant__ parameter); the
+//    engine swizzles it into shared memory, fills out-of-bounds elements with zeros (so edge tiles need no
+//    guards on the load side), and counts the bytes that arrive on an mbarrier.
+// Warp specialisation: warpgroup 0 is the producer (one thread issues the TMA copies for a 4-stage ring),
+// warpgroups 1 and 2 are consumers, each computing 64 rows × 128 columns of the block's 128×128 tile of C.
+// Per stage two mbarriers: "full" (count 1: the producer's arrive.expect_tx, completed when the 32 KB land) and
+// "empty" (count 256: every consumer thread arrives after its wgmma on that stage completed).
+// Shared layout: for each stage an A box [128 rows][64 k] and a B box [128 rows][64 k] of bf16, 128-byte rows
+// with the 128-byte swizzle (16-byte chunk c of row r stored at chunk c ^ (r % 8)), each box 1024-byte aligned.
+// That is the canonical K-major SWIZZLE_128B layout of wgmma: 8-row × 128-byte atoms, 1024 bytes apart (the
+// descriptor's stride byte offset), and a k16 step inside the 64-wide box is a +32-byte start address.
+//
+// Preconditions, checked at run time: compute capability 9.0; K a multiple of 8 and A, B 16-byte aligned (TMA
+// global strides must be multiples of 16 bytes, addresses 16-byte aligned). Otherwise the launcher routes the
+// call to step 9, which computes the same function. M, N and K otherwise arbitrary: TMA zero-fills the boxes'
+// out-of-range parts (the transaction byte count is still the whole box), stores of C are guarded.
+//
+// Expected: the issue's target is >= 90% of cuBLAS bf16 on the 8B shapes at M = 4096. Honest prediction: this
+// first version is simpler than a tuned kernel: each consumer waits for its wgmma group to finish (wait_group 0)
+// before releasing the stage, there is no setmaxnreg register rebalancing, no persistent/cluster scheduling and
+// no TMA store epilogue, and BN = 128 (cuBLAS/CUTLASS typically use 128×256 or 256×128 tiles). Likely 60-80% of
+// cuBLAS; the next steps to close the gap are listed in docs/gemm_ladder.md.
+//
+// What is NOT certain (written without a GPU; assembled by ptxas for sm_90a but never run):
+//  - the matrix-descriptor fields for K-major SWIZZLE_128B operands: start address >> 4 (bits 0-13), leading byte
+//    offset 16 B (encoded 1; believed ignored for swizzled K-major layouts), stride byte offset 1024 B (bits
+//    32-45), base offset 0 (boxes 1024-byte aligned), swizzle mode 1 = 128B (bits 62-63), and advancing the start
+//    address by 32 bytes per k16 step inside the swizzle atom: this matches the PTX ISA's descriptor table as
+//    I read it and published hand-written Hopper GEMMs, but a wrong field gives wrong numbers, not a fault;
+//  - the accumulator layout used by the epilogue (PTX ISA "wgmma .m64nNk16 register fragment for D": warp w of
+//    the warpgroup holds rows 16w .. 16w+15; d[4j + {0,1}] = row g, columns 8j + 2q + {0,1}; d[4j + {2,3}] = row
+//    g + 8, same columns; g = lane / 4, q = lane % 4);
+//  - barrier-initialisation fences (fence.mbarrier_init + fence.proxy.async before the first TMA).
+// The tests (tests/test_cuda_gemm_ladder.cpp) check all of this against cuBLAS on odd shapes on the first GPU run.
+// measured (H100, 2026-11-26, first version): bit-identical to cuBLAS on every tested shape (the descriptor and
+// fragment guesses above held); 479 TFLOP/s at 4096³, 64% of cuBLAS; 8B shapes at M = 4096: 61.0 / 63.1 / 46.1
+// (gate+up) / 66.1% (docs/results/gemm-ladder.md). Two changes since, predicted together at +15-25%:
+//  - grouped block order (gemm_epilogue.cuh), for the L2 misses that made gate+up the outlier;
+//  - each consumer keeps one wgmma group in flight (wait_group 1) and releases a stage when the group that read it
+//    has completed, instead of draining the tensor cores after every k tile (wait_group 0).
+//
+// The kernel is a template over its Epilogue (see 09_mma_sync_ldmatrix.cuh): fp32 stores for the ladder, the
+// forward pass's fused epilogues in cuda_opt/linear_sm90a.cu.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include <cuda.h>           // CUtensorMap (a type only: nothing is linked from libcuda)
+#include <cudaTypedefs.h>   // PFN_cuTensorMapEncodeTiled_v12000
+
+#include "core/error.h"
+#include "cuda_naive/cuda_check.h"
+#include "cuda_opt/gemm/gemm.h"
+#include "cuda_opt/gemm/gemm_common.cuh"
+#include "cuda_opt/gemm/gemm_epilogue.cuh"
+
+#if !defined(QWEN3_GEMM_SM90A)
+#error "10_wgmma_tma.cuh holds sm_90a code: include it only from files compiled for sm_90a (QWEN3_GEMM_SM90A)"
+#endif
+
+namespace qwen3::gemm::step10 {
+
+
+
+constexpr int BM = 128, BN = 128, BK = 64, kStages = 4;
+constexpr int kConsumers = 2;                           // consumer warpgroups, 64 rows of the tile each
+constexpr int kThreads = 128 * (1 + kConsumers);        // producer warpgroup + consumers: 384
+constexpr int kBoxBytes = BM * BK * 2;                  // one A (or B) box: 16 KB
+constexpr int kStageBytes = 2 * kBoxBytes;              // A + B: 32 KB, the expect_tx count
+constexpr int kSmemBytes = kStages * kStageBytes + 1024 /* alignment slack */ + 2 * kStages * 8 /* barriers */;
+static_assert(BM == 64 * kConsumers, "each consumer warpgroup computes 64 rows (wgmma m64)");
+static_assert(BN == 128, "the wgmma instruction below is m64n128k16");
+static_assert(BK * 2 == 128, "a box row must be exactly the 128-byte swizzle span");
+static_assert(BK % 16 == 0, "k16 steps");
+static_assert(kBoxBytes % 1024 == 0, "boxes must stay 1024-byte aligned for SWIZZLE_128B");
+static_assert(kSmemBytes <= 227 * 1024, "shared memory per block on sm_90");
+
+__device__ __forceinline__ uint32_t smem_addr(const void* p) {
+  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
+}
+
+// ---- mbarrier ---------------------------------------------------------------------------------------------
+__device__ __forceinline__ void mbar_init(uint32_t bar, unsigned count) {
+  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(bar), "r"(count) : "memory");
+}
+__device__ __forceinline__ void mbar_arrive_expect_tx(uint32_t bar, unsigned bytes) {
+  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(bar), "r"(bytes) : "memory");
+}
+__device__ __forceinline__ void mbar_arrive(uint32_t bar) {
+  asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];\n" ::"r"(bar) : "memory");
+}
+// Spins until the barrier's phase with parity `parity` has completed.
+__device__ __forceinline__ void mbar_wait(uint32_t bar, unsigned parity) {
+  asm volatile(
+      "{\n"
+      ".reg .pred done;\n"
+      "WAIT_LOOP:\n"
+      "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
+      "@!done bra WAIT_LOOP;\n"
+      "}\n" ::"r"(bar),
+      "r"(parity)
+      : "memory");
+}
+
+// ---- TMA ------------------------------------------------------------------------------------------------
+// Box at coordinates (x = k, y = row) of the tensor `map` -> shared `dst`, completion counted on `bar`.
+__device__ __forceinline__ void tma_load_2d(uint32_t dst, const CUtensorMap* map, int x, int y, uint32_t bar) {
+  asm volatile(
+      "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3}], [%4];\n"
+      ::"r"(dst), "l"(reinterpret_cast<uint64_t>(map)), "r"(x), "r"(y), "r"(bar)
+      : "memory");
+}
+
+// ---- wgmma ----------------------------------------------------------------------------------------------
+// Matrix descriptor of a K-major bf16 operand in the 128-byte-swizzled layout the TMA wrote (see the header).
+__device__ __forceinline__ uint64_t make_desc(uint32_t smem_byte_addr) {
+  uint64_t desc = 0;
+  desc |= static_cast<uint64_t>((smem_byte_addr & 0x3FFFF) >> 4);  // start address, bits 0-13
+  desc |= static_cast<uint64_t>(16 >> 4) << 16;                     // leading byte offset, bits 16-29
+  desc |= static_cast<uint64_t>(1024 >> 4) << 32;                   // stride byte offset, bits 32-45
+  desc |= static_cast<uint64_t>(1) << 62;                           // swizzle mode: 128B, bits 62-63
+  return desc;
+}
+
+__device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
+__device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
+// Waits until at most kPending of this warpgroup's committed wgmma groups are still running.
+template <int kPending>
+__device__ __forceinline__ void wgmma_wait() {
+  asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(kPending) : "memory");
+}
+// Keeps the compiler from moving accesses of the accumulators across the asynchronous wgmma boundaries.
+__device__ __forceinline__ void fence_operands(float (&d)[64]) {
+#pragma unroll
+  for (int i = 0; i < 64; ++i) asm volatile("" : "+f"(d[i])::"memory");
+}
+
+// d[64] (+)= A-tile · B-tileᵀ for one k16 step: wgmma m64n128k16, bf16 operands from shared memory (both
+// K-major: imm-trans-a = imm-trans-b = 0), fp32 accumulators in registers. scale_d = 0: D = A·B; 1: D = A·B + D.
+__device__ __forceinline__ void wgmma_m64n128k16(float (&d)[64], uint64_t desc_a, uint64_t desc_b, int scale_d) {
+  asm volatile(
+      "{\n"
+      ".reg .pred p;\n"
+      "setp.ne.b32 p, %66, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {"
+      "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
+      "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "
+      "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "
+      "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
+      "%64, %65, p, 1, 1, 0, 0;\n"
+      "}\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+        "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
+        "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+        "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
+        "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]),
+        "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
+        "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
+        "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+      : "l"(desc_a), "l"(desc_b), "r"(scale_d));
+}
+
+// C[M,N] = A[M,K] · B[N,K]ᵀ; block (bx, by) computes C[by*BM .. +BM][bx*BN .. +BN]
+template <class Epilogue>
+__global__ void __launch_bounds__(kThreads, 1) wgmma_tma_kernel(const __grid_constant__ CUtensorMap map_a,
+                                                                const __grid_constant__ CUtensorMap map_b, int M,
+                                                                int N, int K, Epilogue epilogue) {
+  extern __shared__ unsigned char smem_raw[];
+  // boxes first (1024-byte aligned), then full[kStages], empty[kStages]
+  const uint32_t raw = smem_addr(smem_raw);
+  const uint32_t base = (raw + 1023u) & ~1023u;
+  const uint32_t bars = base + kStages * kStageBytes;
+  auto a_box = [&](int s) { return base + s * kStageBytes; };
+  auto b_box = [&](int s) { return base + s * kStageBytes + kBoxBytes; };
+  auto full = [&](int s) { return bars + 8u * s; };
+  auto empty = [&](int s) { return bars + 8u * (kStages + s); };
+
+  const int wg = threadIdx.x / 128;  // 0: producer, 1..kConsumers: consumers
+  const TileCoord tile = grouped_tile(blockIdx.x, detail::ceil_div(M, BM), detail::ceil_div(N, BN));
+  const int m0 = tile.m * BM, n0 = tile.n * BN;
+  const int num_k_tiles = detail::ceil_div(K, BK);
+
+  if (threadIdx.x == 0) {
+    for (int s = 0; s < kStages; ++s) {
+      mbar_init(full(s), 1);
+      mbar_init(empty(s), 128 * kConsumers);
+    }
+    asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+    asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+  }
+  __syncthreads();  // the only block-wide barrier: the roles below never meet again
+
+  if (wg == 0) {
+    // producer: one thread keeps the ring full
+    if (threadIdx.x == 0) {
+      for (int kt = 0; kt < num_k_tiles; ++kt) {
+        const int s = kt % kStages;
+        // wait until the consumers released the slot's previous tile (round kt / kStages - 1)
+        if (kt >= kStages) mbar_wait(empty(s), static_cast<unsigned>((kt / kStages - 1) & 1));
+        mbar_arrive_expect_tx(full(s), kStageBytes);
+        tma_load_2d(a_box(s), &map_a, kt * BK, m0, full(s));
+        tma_load_2d(b_box(s), &map_b, kt * BK, n0, full(s));
+      }
+    }
+  } else {
+    // consumer warpgroup c computes rows m0 + 64c .. +64 of the tile, all BN columns
+    const int c = wg - 1;
+    float d[64];
+#pragma unroll
+    for (int i = 0; i < 64; ++i) d[i] = 0.0f;
+    for (int kt = 0; kt < num_k_tiles; ++kt) {
+      const int s = kt % kStages;
+      mbar_wait(full(s), static_cast<unsigned>((kt / kStages) & 1));
+      fence_operands(d);
+      wgmma_fence();
+#pragma unroll
+      for (int kk = 0; kk < BK / 16; ++kk) {
+        const uint64_t da = make_desc(a_box(s) + c * 64 * (BK * 2) + kk * 32);  // rows 64c.., k 16kk..
+        const uint64_t db = make_desc(b_box(s) + kk * 32);
+        wgmma_m64n128k16(d, da, db, 1);
+      }
+      wgmma_commit();
+      // Keep this tile's group in flight and wait only for the one before it: the tensor cores then always have
+      // the next tile's instructions queued. The previous stage is free once its group has completed.
+      wgmma_wait<1>();
+      fence_operands(d);
+      if (kt > 0) mbar_arrive(empty((kt - 1) % kStages));
+    }
+    wgmma_wait<0>();
+    fence_operands(d);
+    // epilogue: registers -> the Epilogue (layout: see the header)
+    const int warp = (threadIdx.x / 32) % 4, lane = threadIdx.x % 32;
+    const int row = m0 + c * 64 + warp * 16 + lane / 4;
+#pragma unroll
+    for (int j = 0; j < BN / 8; ++j) {
+      const int col = n0 + 8 * j + 2 * (lane % 4);
+#pragma unroll
+      for (int half = 0; half < 2; ++half) {
+        const int m = row + 8 * half;
+        if (m < M && col < N) epilogue(m, col, d[4 * j + 2 * half], d[4 * j + 2 * half + 1]);
+      }
+    }
+  }
+}
+
+// cuTensorMapEncodeTiled through the runtime's driver entry point (no link against libcuda).
+inline PFN_cuTensorMapEncodeTiled_v12000 encode_fn() {
+  static PFN_cuTensorMapEncodeTiled_v12000 fn = [] {
+    void* p = nullptr;
+    cudaDriverEntryPointQueryResult q{};
+    QWEN3_CUDA_CHECK(cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &p, 12000, cudaEnableDefault, &q),
+                     "gemm_10_wgmma_tma: finding cuTensorMapEncodeTiled");
+    if (q != cudaDriverEntryPointSuccess || p == nullptr) {
+      throw CudaError("gemm_10_wgmma_tma: the driver has no cuTensorMapEncodeTiled");
+    }
+    return reinterpret_cast<PFN_cuTensorMapEncodeTiled_v12000>(p);
+  }();
+  return fn;
+}
+
+// Tensor map of a row-major bf16 matrix X [rows, K], boxes of BM (= BN) rows × BK columns, 128-byte swizzle.
+inline CUtensorMap make_map(const bf16* X, int rows, int K, const char* what) {
+  CUtensorMap map{};
+  const cuuint64_t dims[2] = {static_cast<cuuint64_t>(K), static_cast<cuuint64_t>(rows)};  // innermost first
+  const cuuint64_t strides[1] = {static_cast<cuuint64_t>(K) * sizeof(bf16)};              // bytes, dims 1..
+  const cuuint32_t box[2] = {BK, BM};
+  const cuuint32_t elem_strides[2] = {1, 1};
+  const CUresult r = encode_fn()(&map, CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, 2, const_cast<bf16*>(X), dims, strides, box,
+                                 elem_strides, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+                                 CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+  if (r != CUDA_SUCCESS) {
+    throw CudaError(std::string("wgmma GEMM: cuTensorMapEncodeTiled failed for ") + what + " (CUresult " +
+                    std::to_string(static_cast<int>(r)) + ")");
+  }
+  return map;
+}
+
+
+// True when A and B meet TMA's rules (K a multiple of 8 so that rows are 16-byte multiples, 16-byte aligned bases)
+// and the device is compute capability 9.0; the callers fall back to step 9 otherwise.
+inline bool can_run(const bf16* A, const bf16* B, int K) {
+  if (K % 8 != 0 || K == 0 || !detail::aligned(A, 16) || !detail::aligned(B, 16)) return false;
+  int dev = 0;
+  cudaDeviceProp prop{};
+  QWEN3_CUDA_CHECK(cudaGetDevice(&dev), "wgmma GEMM: cudaGetDevice");
+  QWEN3_CUDA_CHECK(cudaGetDeviceProperties(&prop, dev), "wgmma GEMM: reading the device");
+  return prop.major == 9 && prop.minor == 0;
+}
+
+// Launches epilogue(A·Bᵀ) over a 1-D grid of ceil(M/BM)·ceil(N/BN) blocks in grouped order. Preconditions: can_run.
+template <class Epilogue>
+void run(const bf16* A, const bf16* B, int M, int N, int K, Epilogue epilogue, cudaStream_t s, const char* what) {
+  if (M == 0 || N == 0) return;
+  const CUtensorMap map_a = make_map(A, M, K, "A"), map_b = make_map(B, N, K, "B");
+  QWEN3_CUDA_CHECK(cudaFuncSetAttribute(wgmma_tma_kernel<Epilogue>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                        kSmemBytes),
+                   std::string(what) + ": allowing the shared memory");
+  const unsigned blocks = static_cast<unsigned>(detail::ceil_div(M, BM)) * static_cast<unsigned>(detail::ceil_div(N, BN));
+  wgmma_tma_kernel<Epilogue><<<blocks, kThreads, kSmemBytes, s>>>(map_a, map_b, M, N, K, epilogue);
+  QWEN3_CUDA_CHECK_LAUNCH(what);
+}
+
+}  // namespace qwen3::gemm::step10
