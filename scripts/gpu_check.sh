@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One command for a machine with an NVIDIA GPU (the lent device machine): build Release with CUDA for the
-# GPU present, run every test (GPU ones included), compare cuda_naive with the CPU reference, run
-# compute-sanitizer (memcheck, racecheck) over a short cuda_naive forward pass, and print a summary last.
+# GPU present, run every test (GPU ones included), compare cuda_naive and cuda_opt with the CPU reference, run
+# the GEMM ladder, run compute-sanitizer (memcheck, racecheck) over the ladder, cuda_opt's fused GEMMs and short
+# forward passes of both GPU backends, and print a summary last.
 # Full logs go to build-gpu/logs/; when $OUT is set (the device tool brings back at most 8 files from it),
 # they are packed into $OUT/gpu_check_logs.tgz, with the summary in $OUT/summary.txt and the traces beside.
 #
@@ -38,8 +39,10 @@ SUMMARY=()
 FAILED=0
 
 # step NAME COMMAND...: runs COMMAND with its output in $LOGS/NAME.log, records PASS/FAIL and seconds.
+# QWEN3_STEPS=REGEX runs only the steps whose name matches (e.g. 'ctest|opt' after a change to cuda_opt).
 step() {
   local name=$1; shift
+  if [ -n "${QWEN3_STEPS:-}" ] && ! [[ $name =~ $QWEN3_STEPS ]]; then return; fi
   local t0=$SECONDS
   if "$@" >"$LOGS/$name.log" 2>&1; then
     SUMMARY+=("$(printf '%-28s PASS %5ds' "$name" $((SECONDS - t0)))")
@@ -76,16 +79,26 @@ if python3 -c "import torch, transformers" 2>/dev/null; then
   step golden-hf python3 scripts/make_golden.py --model data/tiny-qwen3 --out tests/data/golden_hf.json
   cp tests/data/golden_hf.json "$LOGS/" 2>/dev/null
 fi
-step ctest bash -c "cd build-gpu && ctest --output-on-failure -j 4"
+# The viewer's suites are left out: they need GLFW, an X server and stb, which this machine lacks, and no GPU.
+step ctest bash -c "cd build-gpu && ctest --output-on-failure -j 8 -E '^(Viewer[A-Za-z]*|Ui)[.]'"
 step compare-tiny "$CLI" compare --backends cpu,cuda_naive --lengths 1,7,64,300
 step compare-0.6b "$CLI" compare --backends cpu,cuda_naive --config 0.6b --random-weights --lengths 1,7,64,300
 step trace-0.6b "$CLI" trace --backend cuda_naive --config 0.6b --random-weights --seq 1024 \
   -o "$LOGS/trace_naive_0.6b.json.gz" --summary
+# cuda_opt (bf16) against the CPU reference: op by op on the tiny model with both GEMM paths, then the 0.6B shapes
+# with the issue's mixed lengths (a 2048-token sequence among them).
+step compare-opt-tiny "$CLI" compare --backends cpu,cuda_opt --ops --lengths 1,7,64,300
+step compare-opt-tiny-cublas "$CLI" compare --backends cpu,cuda_opt --gemm cublas --ops --lengths 1,7,64,300
+step compare-opt-0.6b "$CLI" compare --backends cpu,cuda_opt --config 0.6b --random-weights --lengths 1,7,64,300,2048
 step gemm-ladder build-gpu/cuda_opt/gemm_ladder --shapes 8b,cube --tokens 4096 --budget "${QWEN3_LADDER_BUDGET:-1}" \
   --csv "$LOGS/gemm_ladder_8b_4096.csv"
 SAN=(compute-sanitizer --error-exitcode 1)
 step memcheck-ladder "${SAN[@]}" --tool memcheck build-gpu/tests/test_cuda_gemm_ladder --gtest_filter='*UnalignedPointersFallBack*'
 step racecheck-ladder "${SAN[@]}" --tool racecheck build-gpu/tests/test_cuda_gemm_ladder --gtest_filter='*UnalignedPointersFallBack*' 
+step memcheck-opt-gemm "${SAN[@]}" --tool memcheck build-gpu/tests/test_cuda_opt --gtest_filter='K/FusedGemm*'
+step racecheck-opt-gemm "${SAN[@]}" --tool racecheck build-gpu/tests/test_cuda_opt --gtest_filter='K/FusedGemm*'
+step memcheck-opt "${SAN[@]}" --tool memcheck "$CLI" compare --backends cpu,cuda_opt --lengths 1,7,33
+step racecheck-opt "${SAN[@]}" --tool racecheck "$CLI" compare --backends cpu,cuda_opt --lengths 1,7,33
 step memcheck "${SAN[@]}" --tool memcheck "$CLI" compare --backends cpu,cuda_naive --lengths 1,7,33
 step racecheck "${SAN[@]}" --tool racecheck "$CLI" compare --backends cpu,cuda_naive --lengths 1,7,33
 
@@ -93,7 +106,9 @@ step racecheck "${SAN[@]}" --tool racecheck "$CLI" compare --backends cpu,cuda_n
   echo
   echo "gpu_check on $(head -1 "$LOGS/device.txt"), commit $(sed -n 2p "$LOGS/device.txt")"
   printf '%s\n' "${SUMMARY[@]}"
-  grep -h -E "^(PASS|FAIL):" "$LOGS"/compare-*.log 2>/dev/null | sed 's/^/compare: /'
+  for f in "$LOGS"/compare-*.log; do
+    [ -f "$f" ] && echo "$(basename "$f" .log): $(grep -h -E "^(PASS|FAIL):" "$f" || echo 'no verdict (see its log)')"
+  done
   grep -h -E "^forward pass:" "$LOGS"/trace-*.log 2>/dev/null | sed 's/^/trace: /'
 } | tee "$LOGS/summary.txt"
 if [ -n "${OUT:-}" ]; then
