@@ -25,7 +25,8 @@
 // the wgmma peak at best, so 50-65% of cuBLAS is the likely range.
 // 5. (added after the first measurement) grouped block order, gemm_epilogue.cuh: grouped_tile.
 // measured (H100, 2026-11-26, before 5.): 376 TFLOP/s at 4096³, 50% of cuBLAS; 8B shapes at M = 4096: 49.6 / 49.7
-// / 32.8 (gate+up) / 49.1% (docs/results/gemm-ladder.md).
+// / 32.8 (gate+up) / 49.1% (docs/results/gemm-ladder.md). After 5. (run 2): 354 TFLOP/s at 4096³ (48%); 8B shapes
+// 48.1 / 48.1 / 43.0 / 41.3%: gate+up gained, down_proj lost (unexplained; one run each).
 //
 // The kernel is a template over its Epilogue, what is done with each finished pair of outputs: the ladder stores
 // fp32 (StoreF32); the optimised forward pass (cuda_opt/linear.cu) stores bf16, adds into the residual stream or

@@ -47,6 +47,7 @@
 //  - grouped block order (gemm_epilogue.cuh), for the L2 misses that made gate+up the outlier;
 //  - each consumer keeps one wgmma group in flight (wait_group 1) and releases a stage when the group that read it
 //    has completed, instead of draining the tensor cores after every k tile (wait_group 0).
+// measured after them (same H100, run 2): 568 TFLOP/s at 4096³, 77% of cuBLAS; 8B shapes 77.0 / 75.2 / 80.2 / 80.5%.
 //
 // The kernel is a template over its Epilogue (see 09_mma_sync_ldmatrix.cuh): fp32 stores for the ladder, the
 // forward pass's fused epilogues in cuda_opt/linear_sm90a.cu.
