@@ -74,6 +74,8 @@ namespace {
 using gemm::detail::cp_async_16;
 using gemm::detail::cp_async_commit;
 using gemm::detail::cp_async_wait;
+using gemm::detail::ldmatrix_x4;
+using gemm::detail::mma_m16n8k16;
 
 constexpr int kBlockQ = 64;                 // query rows per block
 constexpr int kBlockK = 64;                 // key / value rows per tile
@@ -118,26 +120,11 @@ __device__ __forceinline__ void load_tile(unsigned char* dst, const bf16* X, int
   }
 }
 
-__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], uint32_t smem_addr) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(smem_addr));
-}
-
 // As ldmatrix_x4, each 8×8 matrix transposed: lane l receives M[2(l%4)][l/4], M[2(l%4)+1][l/4] of matrix M.
 __device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], uint32_t smem_addr) {
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
                : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
                : "r"(smem_addr));
-}
-
-// d = a · b + d for one m16n8k16 tile (bf16 inputs, fp32 accumulators)
-__device__ __forceinline__ void mma_m16n8k16(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
-  asm volatile(
-      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
-      "{%0, %1, %2, %3};\n"
-      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
 // Two floats as one bf16x2 register: lo in the low half (the lower column index, as the fragments want).

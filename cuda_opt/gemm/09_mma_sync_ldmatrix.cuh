@@ -40,6 +40,9 @@
 
 namespace qwen3::gemm::step09 {
 
+using detail::ldmatrix_x4;
+using detail::mma_m16n8k16;
+
 
 constexpr int BM = 128, BN = 128, BK = 32, kStages = 4;
 constexpr int kWarpsM = 2, kWarpsN = 4;
@@ -81,21 +84,6 @@ __device__ __forceinline__ void load_slice(unsigned char* dst, const bf16* X, in
       *reinterpret_cast<uint4*>(d) = *reinterpret_cast<const uint4*>(v);
     }
   }
-}
-
-__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], uint32_t smem_addr) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(smem_addr));
-}
-
-// d = a · b + d for one m16n8k16 tile (bf16 inputs, fp32 accumulators)
-__device__ __forceinline__ void mma_m16n8k16(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
-  asm volatile(
-      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
-      "{%0, %1, %2, %3};\n"
-      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
 // C[M,N] = A[M,K] · B[N,K]ᵀ; block (bx, by) computes C[by*BM .. +BM][bx*BN .. +BN]

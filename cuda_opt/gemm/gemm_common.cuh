@@ -1,4 +1,5 @@
-// Device helpers shared by the ladder's steps: ceil_div, launch-shape checks, cp.async wrappers, alignment tests.
+// Device helpers shared by the ladder's steps: ceil_div, launch-shape checks, cp.async wrappers, alignment tests,
+// and the mma.sync / ldmatrix wrappers (step 9 and cuda_opt/attention.cu).
 // Included by the .cu files only (device code).
 #pragma once
 #include <cstddef>
@@ -49,6 +50,24 @@ __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commi
 template <int kPending>
 __device__ __forceinline__ void cp_async_wait() {
   asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending) : "memory");
+}
+
+// ---- tensor-core fragments (sm_80+), shared by step 9 and cuda_opt's flash attention ---------------------
+// ldmatrix.x4: four 8×8 b16 matrices from shared memory into the mma fragment layout; lane l gives the address of
+// row l % 8 of matrix l / 8.
+__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], uint32_t smem_addr) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(smem_addr));
+}
+
+// d = a · b + d for one m16n8k16 tile (bf16 inputs, fp32 accumulators)
+__device__ __forceinline__ void mma_m16n8k16(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+      "{%0, %1, %2, %3};\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
 }  // namespace qwen3::gemm::detail
