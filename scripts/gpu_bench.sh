@@ -8,7 +8,8 @@
 #   3. the throughput grid, cuda_opt vs the PyTorch peer (transformers' Qwen3Model, bf16, sdpa), same cells
 #   4. traces of the 8B pass at 800 and 2600 tokens with the per-kernel summary (the kernel breakdown)
 # Same environment as gpu_check.sh (QWEN3_PREBUILT=.gpu-build to use a carried build). QWEN3_BENCH_SEQ and
-# QWEN3_BENCH_BATCH set the grid of 3 (default: a grid that fits a few minutes of an H100).
+# QWEN3_BENCH_BATCH set the grid of 3 (default: a grid that fits a few minutes of an H100); QWEN3_BENCH_SKIP=REGEX
+# skips the steps whose name matches (e.g. 'pytorch' when only cuda_opt changed).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 if [ -n "${QWEN3_PREBUILT:-}" ] && [ "${QWEN3_PREBUILT_ROOT:-/work/main}" != "$PWD" ]; then
@@ -27,6 +28,7 @@ BATCH=${QWEN3_BENCH_BATCH:-1,4,8,16,32}
 
 run() {  # run NAME COMMAND...: output to $BENCH/NAME.log, and its last lines to the summary
   local name=$1; shift
+  if [ -n "${QWEN3_BENCH_SKIP:-}" ] && [[ $name =~ $QWEN3_BENCH_SKIP ]]; then return; fi
   local t0=$SECONDS
   "$@" >"$BENCH/$name.log" 2>&1
   local rc=$?

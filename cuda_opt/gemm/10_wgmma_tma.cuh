@@ -5,16 +5,16 @@
 // Hopper adds two engines:
 //  - wgmma.mma_async: a warpgroup (4 consecutive warps, 128 threads) multiplies a 64×N tile whose operands the
 //    tensor cores read straight from shared memory through 64-bit matrix descriptors; asynchronous (fence,
-//    commit_group, wait_group), with fp32 accumulators in registers (here m64n128k16: 64 floats per thread).
+//    commit_group, wait_group), with fp32 accumulators in registers (here m64n256k16: 128 floats per thread).
 //  - TMA (cp.async.bulk.tensor): ONE thread asks the copy engine for a whole 2-D box of a tensor described by a
 //    CUtensorMap (built on the host with cuTensorMapEncodeTiled, passed as a __grid_constant__ parameter); the
 //    engine swizzles it into shared memory, fills out-of-bounds elements with zeros (so edge tiles need no
 //    guards on the load side), and counts the bytes that arrive on an mbarrier.
 // Warp specialisation: warpgroup 0 is the producer (one thread issues the TMA copies for a 4-stage ring),
-// warpgroups 1 and 2 are consumers, each computing 64 rows × 128 columns of the block's 128×128 tile of C.
+// warpgroups 1 and 2 are consumers, each computing 64 rows × 256 columns of the block's 128×256 tile of C.
 // Per stage two mbarriers: "full" (count 1: the producer's arrive.expect_tx, completed when the 32 KB land) and
 // "empty" (count 256: every consumer thread arrives after its wgmma on that stage completed).
-// Shared layout: for each stage an A box [128 rows][64 k] and a B box [128 rows][64 k] of bf16, 128-byte rows
+// Shared layout: for each stage an A box [128 rows][64 k] and a B box [256 rows][64 k] of bf16, 128-byte rows
 // with the 128-byte swizzle (16-byte chunk c of row r stored at chunk c ^ (r % 8)), each box 1024-byte aligned.
 // That is the canonical K-major SWIZZLE_128B layout of wgmma: 8-row × 128-byte atoms, 1024 bytes apart (the
 // descriptor's stride byte offset), and a k16 step inside the 64-wide box is a +32-byte start address.
@@ -48,6 +48,9 @@
 //  - each consumer keeps one wgmma group in flight (wait_group 1) and releases a stage when the group that read it
 //    has completed, instead of draining the tensor cores after every k tile (wait_group 0).
 // measured after them (same H100, run 2): 568 TFLOP/s at 4096³, 77% of cuBLAS; 8B shapes 77.0 / 75.2 / 80.2 / 80.5%.
+// Then 128×256 tiles (m64n256k16, 128 accumulators per consumer thread, 154 registers, no spills), predicted
+// +8-12%: a 128×128 tile brings 64 FLOP per byte from L2, which at 750 TFLOP/s asks about 11.7 TB/s of L2 (near
+// what an H100's L2 delivers); 128×256 brings 85 FLOP per byte, 8.8 TB/s. Measured: see docs/results/gemm-ladder.md.
 //
 // The kernel is a template over its Epilogue (see 09_mma_sync_ldmatrix.cuh): fp32 stores for the ladder, the
 // forward pass's fused epilogues in cuda_opt/linear_sm90a.cu.
@@ -72,17 +75,20 @@ namespace qwen3::gemm::step10 {
 
 
 
-constexpr int BM = 128, BN = 128, BK = 64, kStages = 4;
+constexpr int BM = 128, BN = 256, BK = 64, kStages = 4;
 constexpr int kConsumers = 2;                           // consumer warpgroups, 64 rows of the tile each
 constexpr int kThreads = 128 * (1 + kConsumers);        // producer warpgroup + consumers: 384
-constexpr int kBoxBytes = BM * BK * 2;                  // one A (or B) box: 16 KB
-constexpr int kStageBytes = 2 * kBoxBytes;              // A + B: 32 KB, the expect_tx count
+constexpr int kAccum = BN / 2;                          // fp32 accumulators per consumer thread: 64 × BN / 128
+constexpr int kABoxBytes = BM * BK * 2;                 // one A box: 16 KB
+constexpr int kBBoxBytes = BN * BK * 2;                 // one B box: 32 KB
+constexpr int kStageBytes = kABoxBytes + kBBoxBytes;    // A + B: 48 KB, the expect_tx count
 constexpr int kSmemBytes = kStages * kStageBytes + 1024 /* alignment slack */ + 2 * kStages * 8 /* barriers */;
 static_assert(BM == 64 * kConsumers, "each consumer warpgroup computes 64 rows (wgmma m64)");
-static_assert(BN == 128, "the wgmma instruction below is m64n128k16");
+static_assert(BN == 256, "the wgmma instruction below is m64n256k16");
 static_assert(BK * 2 == 128, "a box row must be exactly the 128-byte swizzle span");
 static_assert(BK % 16 == 0, "k16 steps");
-static_assert(kBoxBytes % 1024 == 0, "boxes must stay 1024-byte aligned for SWIZZLE_128B");
+static_assert(kABoxBytes % 1024 == 0 && kBBoxBytes % 1024 == 0, "boxes must stay 1024-byte aligned for SWIZZLE_128B");
+static_assert(BM <= 256 && BN <= 256, "a TMA box has at most 256 rows");
 static_assert(kSmemBytes <= 227 * 1024, "shared memory per block on sm_90");
 
 __device__ __forceinline__ uint32_t smem_addr(const void* p) {
@@ -140,24 +146,28 @@ __device__ __forceinline__ void wgmma_wait() {
   asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(kPending) : "memory");
 }
 // Keeps the compiler from moving accesses of the accumulators across the asynchronous wgmma boundaries.
-__device__ __forceinline__ void fence_operands(float (&d)[64]) {
+__device__ __forceinline__ void fence_operands(float (&d)[kAccum]) {
 #pragma unroll
-  for (int i = 0; i < 64; ++i) asm volatile("" : "+f"(d[i])::"memory");
+  for (int i = 0; i < kAccum; ++i) asm volatile("" : "+f"(d[i])::"memory");
 }
 
-// d[64] (+)= A-tile · B-tileᵀ for one k16 step: wgmma m64n128k16, bf16 operands from shared memory (both
+// d[128] (+)= A-tile · B-tileᵀ for one k16 step: wgmma m64n256k16, bf16 operands from shared memory (both
 // K-major: imm-trans-a = imm-trans-b = 0), fp32 accumulators in registers. scale_d = 0: D = A·B; 1: D = A·B + D.
-__device__ __forceinline__ void wgmma_m64n128k16(float (&d)[64], uint64_t desc_a, uint64_t desc_b, int scale_d) {
+__device__ __forceinline__ void wgmma_m64n256k16(float (&d)[kAccum], uint64_t desc_a, uint64_t desc_b, int scale_d) {
   asm volatile(
       "{\n"
       ".reg .pred p;\n"
-      "setp.ne.b32 p, %66, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {"
+      "setp.ne.b32 p, %130, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16 {"
       "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
       "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "
       "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "
-      "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
-      "%64, %65, p, 1, 1, 0, 0;\n"
+      "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63, "
+      "%64, %65, %66, %67, %68, %69, %70, %71, %72, %73, %74, %75, %76, %77, %78, %79, "
+      "%80, %81, %82, %83, %84, %85, %86, %87, %88, %89, %90, %91, %92, %93, %94, %95, "
+      "%96, %97, %98, %99, %100, %101, %102, %103, %104, %105, %106, %107, %108, %109, %110, %111, "
+      "%112, %113, %114, %115, %116, %117, %118, %119, %120, %121, %122, %123, %124, %125, %126, %127}, "
+      "%128, %129, p, 1, 1, 0, 0;\n"
       "}\n"
       : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
         "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
@@ -166,7 +176,15 @@ __device__ __forceinline__ void wgmma_m64n128k16(float (&d)[64], uint64_t desc_a
         "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]),
         "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
         "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
-        "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+        "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63]),
+        "+f"(d[64]), "+f"(d[65]), "+f"(d[66]), "+f"(d[67]), "+f"(d[68]), "+f"(d[69]), "+f"(d[70]), "+f"(d[71]),
+        "+f"(d[72]), "+f"(d[73]), "+f"(d[74]), "+f"(d[75]), "+f"(d[76]), "+f"(d[77]), "+f"(d[78]), "+f"(d[79]),
+        "+f"(d[80]), "+f"(d[81]), "+f"(d[82]), "+f"(d[83]), "+f"(d[84]), "+f"(d[85]), "+f"(d[86]), "+f"(d[87]),
+        "+f"(d[88]), "+f"(d[89]), "+f"(d[90]), "+f"(d[91]), "+f"(d[92]), "+f"(d[93]), "+f"(d[94]), "+f"(d[95]),
+        "+f"(d[96]), "+f"(d[97]), "+f"(d[98]), "+f"(d[99]), "+f"(d[100]), "+f"(d[101]), "+f"(d[102]), "+f"(d[103]),
+        "+f"(d[104]), "+f"(d[105]), "+f"(d[106]), "+f"(d[107]), "+f"(d[108]), "+f"(d[109]), "+f"(d[110]), "+f"(d[111]),
+        "+f"(d[112]), "+f"(d[113]), "+f"(d[114]), "+f"(d[115]), "+f"(d[116]), "+f"(d[117]), "+f"(d[118]), "+f"(d[119]),
+        "+f"(d[120]), "+f"(d[121]), "+f"(d[122]), "+f"(d[123]), "+f"(d[124]), "+f"(d[125]), "+f"(d[126]), "+f"(d[127])
       : "l"(desc_a), "l"(desc_b), "r"(scale_d));
 }
 
@@ -181,7 +199,7 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_tma_kernel(const __grid_con
   const uint32_t base = (raw + 1023u) & ~1023u;
   const uint32_t bars = base + kStages * kStageBytes;
   auto a_box = [&](int s) { return base + s * kStageBytes; };
-  auto b_box = [&](int s) { return base + s * kStageBytes + kBoxBytes; };
+  auto b_box = [&](int s) { return base + s * kStageBytes + kABoxBytes; };
   auto full = [&](int s) { return bars + 8u * s; };
   auto empty = [&](int s) { return bars + 8u * (kStages + s); };
 
@@ -215,9 +233,9 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_tma_kernel(const __grid_con
   } else {
     // consumer warpgroup c computes rows m0 + 64c .. +64 of the tile, all BN columns
     const int c = wg - 1;
-    float d[64];
+    float d[kAccum];
 #pragma unroll
-    for (int i = 0; i < 64; ++i) d[i] = 0.0f;
+    for (int i = 0; i < kAccum; ++i) d[i] = 0.0f;
     for (int kt = 0; kt < num_k_tiles; ++kt) {
       const int s = kt % kStages;
       mbar_wait(full(s), static_cast<unsigned>((kt / kStages) & 1));
@@ -227,7 +245,7 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_tma_kernel(const __grid_con
       for (int kk = 0; kk < BK / 16; ++kk) {
         const uint64_t da = make_desc(a_box(s) + c * 64 * (BK * 2) + kk * 32);  // rows 64c.., k 16kk..
         const uint64_t db = make_desc(b_box(s) + kk * 32);
-        wgmma_m64n128k16(d, da, db, 1);
+        wgmma_m64n256k16(d, da, db, 1);
       }
       wgmma_commit();
       // Keep this tile's group in flight and wait only for the one before it: the tensor cores then always have
@@ -268,12 +286,12 @@ inline PFN_cuTensorMapEncodeTiled_v12000 encode_fn() {
   return fn;
 }
 
-// Tensor map of a row-major bf16 matrix X [rows, K], boxes of BM (= BN) rows × BK columns, 128-byte swizzle.
-inline CUtensorMap make_map(const bf16* X, int rows, int K, const char* what) {
+// Tensor map of a row-major bf16 matrix X [rows, K], boxes of box_rows rows × BK columns, 128-byte swizzle.
+inline CUtensorMap make_map(const bf16* X, int rows, int K, int box_rows, const char* what) {
   CUtensorMap map{};
   const cuuint64_t dims[2] = {static_cast<cuuint64_t>(K), static_cast<cuuint64_t>(rows)};  // innermost first
   const cuuint64_t strides[1] = {static_cast<cuuint64_t>(K) * sizeof(bf16)};              // bytes, dims 1..
-  const cuuint32_t box[2] = {BK, BM};
+  const cuuint32_t box[2] = {BK, static_cast<cuuint32_t>(box_rows)};
   const cuuint32_t elem_strides[2] = {1, 1};
   const CUresult r = encode_fn()(&map, CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, 2, const_cast<bf16*>(X), dims, strides, box,
                                  elem_strides, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
@@ -301,7 +319,7 @@ inline bool can_run(const bf16* A, const bf16* B, int K) {
 template <class Epilogue>
 void run(const bf16* A, const bf16* B, int M, int N, int K, Epilogue epilogue, cudaStream_t s, const char* what) {
   if (M == 0 || N == 0) return;
-  const CUtensorMap map_a = make_map(A, M, K, "A"), map_b = make_map(B, N, K, "B");
+  const CUtensorMap map_a = make_map(A, M, K, BM, "A"), map_b = make_map(B, N, K, BN, "B");
   QWEN3_CUDA_CHECK(cudaFuncSetAttribute(wgmma_tma_kernel<Epilogue>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                         kSmemBytes),
                    std::string(what) + ": allowing the shared memory");
