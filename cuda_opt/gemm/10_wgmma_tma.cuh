@@ -12,7 +12,7 @@
 //    guards on the load side), and counts the bytes that arrive on an mbarrier.
 // Warp specialisation: warpgroup 0 is the producer (one thread issues the TMA copies for a 4-stage ring),
 // warpgroups 1 and 2 are consumers, each computing 64 rows × 256 columns of the block's 128×256 tile of C.
-// Per stage two mbarriers: "full" (count 1: the producer's arrive.expect_tx, completed when the 32 KB land) and
+// Per stage two mbarriers: "full" (count 1: the producer's arrive.expect_tx, completed when the stage's 48 KB land) and
 // "empty" (count 256: every consumer thread arrives after its wgmma on that stage completed).
 // Shared layout: for each stage an A box [128 rows][64 k] and a B box [256 rows][64 k] of bf16, 128-byte rows
 // with the 128-byte swizzle (16-byte chunk c of row r stored at chunk c ^ (r % 8)), each box 1024-byte aligned.
@@ -24,13 +24,13 @@
 // call to step 9, which computes the same function. M, N and K otherwise arbitrary: TMA zero-fills the boxes'
 // out-of-range parts (the transaction byte count is still the whole box), stores of C are guarded.
 //
-// Expected: the issue's target is >= 90% of cuBLAS bf16 on the 8B shapes at M = 4096. Honest prediction: this
+// Expected (first version): the issue's target is >= 90% of cuBLAS bf16 on the 8B shapes at M = 4096. The
 // first version is simpler than a tuned kernel: each consumer waits for its wgmma group to finish (wait_group 0)
 // before releasing the stage, there is no setmaxnreg register rebalancing, no persistent/cluster scheduling and
 // no TMA store epilogue, and BN = 128 (cuBLAS/CUTLASS typically use 128×256 or 256×128 tiles; adopted since). Likely 60-80% of
 // cuBLAS; the next steps to close the gap are listed in docs/gemm_ladder.md.
 //
-// What is NOT certain (written without a GPU; assembled by ptxas for sm_90a but never run):
+// What was NOT certain when it was written without a GPU (the first GPU run confirmed each, see below):
 //  - the matrix-descriptor fields for K-major SWIZZLE_128B operands: start address >> 4 (bits 0-13), leading byte
 //    offset 16 B (encoded 1; believed ignored for swizzled K-major layouts), stride byte offset 1024 B (bits
 //    32-45), base offset 0 (boxes 1024-byte aligned), swizzle mode 1 = 128B (bits 62-63), and advancing the start
