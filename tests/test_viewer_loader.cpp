@@ -290,6 +290,35 @@ TEST(ViewerBuilder, DepthsWithSameStartsPartialOverlapsAndEmptySlices) {
     }
 }
 
+// Kernels replayed from a CUDA graph: each starts a fraction of a microsecond before the previous one ends (as
+// CUPTI recorded cuda_opt's 8B pass on an H100: 167 of 294 kernels). They are drawn one row down (rows stay
+// disjoint) but stay leaves, so the statistics count every one of them as GPU work, and the NVTX ranges projected
+// onto the GPU none.
+TEST(ViewerBuilder, KernelsThatOverlapByAHairAreNeighboursNotParents) {
+  TraceBuilder b("mem", true);
+  const uint32_t tr = b.track("0", "13");
+  b.thread_name(tr, "stream 13");
+  ArgList none;
+  auto where = [] { return std::string("e"); };
+  b.complete(tr, 0, 1000, "gemm A", "gemm", none, 0, where);
+  b.complete(tr, 999, 500, "norm B", "norm", none, 0, where);   // starts 1 ns early
+  b.complete(tr, 1498, 800, "gemm C", "gemm", none, 0, where);  // starts 1 ns early too
+  b.complete(tr, 1600, 100, "inside C", "gemm", none, 0, where);  // a real child: C holds all of it
+  const uint32_t projection = b.track("0", "14");  // an NVTX range projected onto the GPU: not work itself
+  b.thread_name(projection, "stream 14 (NVTX projection)");
+  b.complete(projection, 0, 2300, "forward", "nvtx", none, 0, where);
+  const Trace t = b.finish();
+  EXPECT_FALSE(t.is_basis(*find_slice(t, "forward")));
+  EXPECT_TRUE(t.has_gpu);
+  for (const char* n : {"gemm A", "norm B"}) {
+    const Slice* s = find_slice(t, n);
+    EXPECT_FALSE(s->flags & kHasChildren) << n;
+    EXPECT_TRUE(t.is_basis(*s)) << n;
+  }
+  EXPECT_TRUE(find_slice(t, "gemm C")->flags & kHasChildren);
+  EXPECT_EQ(find_slice(t, "norm B")->depth, 1);  // one row below A, which it overlaps
+}
+
 TEST(ViewerBuilder, UnfinishedBeginIsClosedAtTheEndAndNoted) {
   TraceBuilder b("mem", false);
   const uint32_t tr = b.track("1", "1");

@@ -59,7 +59,11 @@ std::string Trace::track_label(uint32_t track) const {
 
 bool Trace::is_basis(const Slice& s) const {
   if (s.flags & kHasChildren) return false;
-  return !has_gpu || tracks[s.track].gpu;
+  if (!has_gpu) return true;
+  // On GPU tracks, annotations projected from the host (NVTX ranges, Kineto's gpu_user_annotation) are not work:
+  // the kernels under them are.
+  const std::string_view cat = s.cat == kNone ? std::string_view() : strings[s.cat];
+  return tracks[s.track].gpu && cat != "nvtx" && cat != "gpu_user_annotation";
 }
 
 }  // namespace qwen3::viewer

@@ -51,6 +51,12 @@ bool is_gpu_category(std::string_view cat) {
          cat == "Kernel" || cat == "Memcpy" || cat == "Memset";
 }
 
+// True when `open` (started no later than s and still open at s.start) holds more than half of s.
+bool holds_most_of(const Slice& open, const Slice& s) {
+  if (open.end() >= s.end()) return true;
+  return 2 * (open.end() - s.start) > s.dur;
+}
+
 }  // namespace
 
 bool is_gpu_name(std::string_view process_name, std::string_view thread_name) {
@@ -328,7 +334,11 @@ Trace TraceBuilder::finish() {
         throw FormatError(t.path + ": slices nest deeper than 65535 levels on one thread");
       if (!stack.empty()) {
         Slice& parent = slices_[stack.back()];
-        parent.flags |= kHasChildren;
+        // s goes one row below whatever it overlaps, so rows stay disjoint. But it is a child only when the open
+        // slice holds most of it: consecutive kernels of one GPU stream often overlap by a fraction of a
+        // microsecond (a CUDA graph starts the next kernel while the previous one drains); they are neighbours,
+        // and the first stays a leaf (GPU work, for the statistics).
+        if (holds_most_of(parent, s)) parent.flags |= kHasChildren;
         // A child that sticks out of its parent (clock skew, async work) only takes what overlaps.
         parent.self -= std::min(s.end(), parent.end()) - s.start;
       }
