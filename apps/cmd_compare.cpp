@@ -87,7 +87,10 @@ bool print_ops(const ForwardOutput& oa, const ForwardOutput& ob, const Tolerance
   if (compared == 0) throw Error("--ops: the two backends recorded no op under the same name");
   if (!fused.empty()) {
     std::string list;
-    for (const std::string& f : fused) list += (list.empty() ? "" : ", ") + f;
+    for (const std::string& f : fused) {
+      if (!list.empty()) list += ", ";
+      list += f;
+    }
     std::printf("not compared (fused away by one backend, so never in its memory): %s\n", list.c_str());
   }
   return pass;
