@@ -117,12 +117,12 @@ CudaOptBackend::CudaOptBackend(const ModelConfig& config, CudaOptOptions options
   bf16* m = matrices_.data();
   float* v = vectors_.data();
   auto take_m = [&](int64_t n) { bf16* p = m; m += aligned(n); return p; };
-  auto take_v = [&](int64_t n) { float* p = v; v += aligned(std::max(H, D)); (void)n; return p; };
+  auto take_v = [&] { float* p = v; v += aligned(std::max(H, D)); return p; };  // every norm vector: one slot
   embed_ = take_m(c.vocab_size * H);
   layers_.resize(c.num_hidden_layers);
   for (Layer& l : layers_) {
     l.wqkv = take_m(QKV * H), l.wo = take_m(H * c.q_dim()), l.wgu = take_m(2 * I * H), l.wdown = take_m(H * I);
-    l.input_norm = take_v(H), l.post_norm = take_v(H), l.q_norm = take_v(D), l.k_norm = take_v(D);
+    l.input_norm = take_v(), l.post_norm = take_v(), l.q_norm = take_v(), l.k_norm = take_v();
   }
   final_norm_ = v;
   inv_freq_ = DeviceBuffer<float>::from_host(cuda_naive::rope_inv_freq(D, c.rope_theta), "RoPE inv_freq");
