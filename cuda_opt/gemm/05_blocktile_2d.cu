@@ -9,7 +9,8 @@
 // costs are scalar 4-byte loads everywhere and 4-way bank conflicts on the B reads (16 threads reading words
 // 8 apart), which step 6 removes. ~128 registers per thread: 2 blocks per SM.
 // Edges: zero-filled loads, guarded stores (a 128-row tile wastes work when M is small, e.g. M = 1).
-// measured: not yet (no GPU in the session that wrote it)
+// measured (H100 80GB HBM3, 2026-11-26, docs/results/gemm-ladder.md): 32.3 TFLOP/s at 4096³,
+// 65.5% of cuBLAS fp32; 8B shapes (qkv / o_proj / gate+up / down) at M = 4096: 64.6% / 66.0% / 62.7% / 62.6%.
 #include "cuda_opt/gemm/gemm.h"
 #include "cuda_opt/gemm/gemm_common.cuh"
 
