@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -111,8 +112,11 @@ std::string run_and_read(const std::string& cmd) {
   return out;
 }
 
-// The source tree's commit at run time ("-dirty" when tracked files differ from it), or "unknown".
+// The source tree's commit at run time ("-dirty" when tracked files differ from it), or "unknown". QWEN3_COMMIT,
+// when set, wins: a build carried to another machine (scripts/gpu_slim_build.sh) records the commit it was built
+// from, which that machine's copy of the tree may not know.
 std::string current_commit() {
+  if (const char* c = std::getenv("QWEN3_COMMIT"); c != nullptr && *c != '\0') return c;
 #ifdef QWEN3_SOURCE_DIR
   const std::string dir = QWEN3_SOURCE_DIR;
   if (!std::filesystem::exists(std::filesystem::path(dir) / ".git")) return "unknown";

@@ -173,7 +173,10 @@ def parse_int_list(text):
 
 
 def current_commit():
-    """The commit of the tree this script is in ("-dirty" when tracked files differ), or "unknown"."""
+    """The commit of the tree this script is in ("-dirty" when tracked files differ), or "unknown";
+    QWEN3_COMMIT wins when set (as in qwen3emb bench: a tree copied to the GPU machine may not know its commit)."""
+    if os.environ.get("QWEN3_COMMIT"):
+        return os.environ["QWEN3_COMMIT"]
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     try:
         head = subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True, check=True)

@@ -17,6 +17,7 @@ if [ -n "${QWEN3_PREBUILT:-}" ] && [ "${QWEN3_PREBUILT_ROOT:-/work/main}" != "$P
   [ -e "${QWEN3_PREBUILT_ROOT:-/work/main}/build-gpu" ] || OUT= QWEN3_STEPS='^$' bash scripts/gpu_check.sh >/dev/null 2>&1
   cd "${QWEN3_PREBUILT_ROOT:-/work/main}" || exit 1
 fi
+[ -f build-gpu/COMMIT ] && export QWEN3_COMMIT=${QWEN3_COMMIT:-$(cat build-gpu/COMMIT)}
 [ -d .gpu-deps/usr ] && export LD_LIBRARY_PATH=$PWD/.gpu-deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
 export LD_LIBRARY_PATH=/usr/local/cuda/lib64:/usr/local/cuda/extras/CUPTI/lib64:${LD_LIBRARY_PATH:-}
 CLI=build-gpu/apps/qwen3emb

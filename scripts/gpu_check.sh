@@ -9,6 +9,9 @@
 # On the lent machine, which cannot fetch packages: run scripts/setup.sh and scripts/gpu_deps.sh HERE first,
 # then carry .gpu-deps and data/tokenizer:
 #   run(command="bash scripts/gpu_check.sh", carry=[".gpu-deps", "data/tokenizer", "tests/js/node_modules"])
+# or, to spend no lease time compiling, build here (BUILD_DIR=build-gpu scripts/build.sh), then
+# scripts/gpu_slim_build.sh, and:
+#   run(command="QWEN3_PREBUILT=.gpu-build bash scripts/gpu_check.sh", carry=[".gpu-build", ".gpu-deps", "data/tokenizer"])
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -18,6 +21,7 @@ ROOT=$PWD
 # (QWEN3_PREBUILT_ROOT, default /work/main), so that path is made here: a folder of links to this checkout,
 # with build-gpu pointing at DIR, and the rest of the script runs there.
 if [ -n "${QWEN3_PREBUILT:-}" ]; then
+  [ -f "$QWEN3_PREBUILT/COMMIT" ] && export QWEN3_COMMIT=${QWEN3_COMMIT:-$(cat "$QWEN3_PREBUILT/COMMIT")}
   BUILT_ROOT=${QWEN3_PREBUILT_ROOT:-/work/main}
   if [ "$BUILT_ROOT" = "$ROOT" ]; then
     rm -rf build-gpu && mv "$QWEN3_PREBUILT" build-gpu
@@ -60,7 +64,7 @@ if [ -d .gpu-deps/usr ]; then
 fi
 
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader >"$LOGS/device.txt" 2>&1
-git rev-parse HEAD >>"$LOGS/device.txt" 2>/dev/null
+echo "${QWEN3_COMMIT:-$(git rev-parse HEAD 2>/dev/null)}" >>"$LOGS/device.txt"
 
 CLI=build-gpu/apps/qwen3emb
 

@@ -13,4 +13,9 @@ rm -rf .gpu-build && mkdir -p .gpu-build
     -o -name '*_tests.cmake' -o -name '*_include.cmake' -o -name 'DartConfiguration.tcl' \) -print \) |
   grep -v '/CMakeFiles/' | while read -r f; do mkdir -p "../.gpu-build/$(dirname "$f")" && cp -p "$f" "../.gpu-build/$f"; done)
 strip --strip-debug .gpu-build/*/* 2>/dev/null || true
+# The commit it was built from (the GPU machine's copy of .git may be older): gpu_check.sh and gpu_bench.sh
+# export it as QWEN3_COMMIT, which qwen3emb bench and bench_pytorch.py record.
+c=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+[ -z "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] || c="$c-dirty"
+echo "$c" >.gpu-build/COMMIT
 du -sh .gpu-build

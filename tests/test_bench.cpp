@@ -136,6 +136,19 @@ TEST_F(Bench, TinyGridOnCpu) {
   }
 }
 
+// A build carried to the GPU machine records the commit it was built from (scripts/gpu_slim_build.sh).
+TEST_F(Bench, CommitFromTheEnvironmentWins) {
+  const std::string cmd = "QWEN3_COMMIT=0123abc-carried " + qwen3::test::shell_quote(qwen3::test::cli_path()) +
+                          " bench --backend cpu --seq 4 --batch 1 --warmup 1 --repeats 1 --peak-tflops 1 --csv " +
+                          tmp.file("c.csv");
+  const auto r = qwen3::test::run_command(cmd);
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::vector<std::string> header;
+  const auto rows = read_csv(tmp.file("c.csv"), &header);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("commit"), "0123abc-carried");
+}
+
 TEST_F(Bench, CellsThatDoNotFitAreReportedNotCrashedOn) {
   // 10⁸ sequences of 16 tokens need terabytes of activations; 40000 tokens exceed max_position_embeddings.
   const auto r = cli("bench --seq 16,40000 --batch 1,100000000 --warmup 0 --repeats 1 --csv " + tmp.file("b.csv"));
