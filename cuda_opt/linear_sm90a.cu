@@ -8,7 +8,7 @@
 namespace qwen3::cuda_opt {
 
 bool wgmma_operands_ok(const __nv_bfloat16* A, const __nv_bfloat16* B, int K) {
-  return K > 0 && K % 8 == 0 && gemm::detail::aligned(A, 16) && gemm::detail::aligned(B, 16);
+  return gemm::step10::operands_ok(A, B, K);
 }
 
 void wgmma_store_bf16(const __nv_bfloat16* A, const __nv_bfloat16* B, int M, int N, int K, __nv_bfloat16* C,

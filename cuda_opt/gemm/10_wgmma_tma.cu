@@ -33,7 +33,7 @@ void gemm_10_wgmma_tma(const bf16* A, const bf16* B, float* C, int M, int N, int
                     " (" + std::to_string(prop.major) + "." + std::to_string(prop.minor) + "); use step 9");
   }
   // TMA: global address 16-byte aligned, row stride a multiple of 16 bytes. Otherwise step 9 (same function).
-  if (!step10::can_run(A, B, K)) {
+  if (!step10::operands_ok(A, B, K)) {
     gemm_09_mma_sync_ldmatrix(A, B, C, M, N, K, s);
     return;
   }

@@ -305,18 +305,14 @@ inline CUtensorMap make_map(const bf16* X, int rows, int K, int box_rows, const 
 }
 
 
-// True when A and B meet TMA's rules (K a multiple of 8 so that rows are 16-byte multiples, 16-byte aligned bases)
-// and the device is compute capability 9.0; the callers fall back to step 9 otherwise.
-inline bool can_run(const bf16* A, const bf16* B, int K) {
-  if (K % 8 != 0 || K == 0 || !detail::aligned(A, 16) || !detail::aligned(B, 16)) return false;
-  int dev = 0;
-  cudaDeviceProp prop{};
-  QWEN3_CUDA_CHECK(cudaGetDevice(&dev), "wgmma GEMM: cudaGetDevice");
-  QWEN3_CUDA_CHECK(cudaGetDeviceProperties(&prop, dev), "wgmma GEMM: reading the device");
-  return prop.major == 9 && prop.minor == 0;
+// True when A and B meet TMA's rules: K a multiple of 8 (rows of whole 16-byte units) and 16-byte aligned bases.
+// The callers check the device (compute capability 9.0) once, and fall back to step 9 when this is false.
+inline bool operands_ok(const bf16* A, const bf16* B, int K) {
+  return K > 0 && K % 8 == 0 && detail::aligned(A, 16) && detail::aligned(B, 16);
 }
 
-// Launches epilogue(A·Bᵀ) over a 1-D grid of ceil(M/BM)·ceil(N/BN) blocks in grouped order. Preconditions: can_run.
+// Launches epilogue(A·Bᵀ) over a 1-D grid of ceil(M/BM)·ceil(N/BN) blocks in grouped order. Preconditions:
+// operands_ok, and a device of compute capability 9.0.
 template <class Epilogue>
 void run(const bf16* A, const bf16* B, int M, int N, int K, Epilogue epilogue, cudaStream_t s, const char* what) {
   if (M == 0 || N == 0) return;
