@@ -47,16 +47,6 @@ const ModelConfig& with_device(const ModelConfig& c) {
   return c;
 }
 
-// bf16 -> fp32 on the host (the top 16 bits of a float), for the debugging copies.
-std::vector<float> to_f32(const std::vector<uint16_t>& h) {
-  std::vector<float> out(h.size());
-  for (size_t i = 0; i < h.size(); ++i) {
-    const uint32_t bits = static_cast<uint32_t>(h[i]) << 16;
-    std::memcpy(&out[i], &bits, sizeof bits);
-  }
-  return out;
-}
-
 // Owns an instantiated CUDA graph.
 struct GraphExec {
   cudaGraphExec_t exec = nullptr;
@@ -168,11 +158,13 @@ void CudaOptBackend::place(const TensorSpec& spec, const float* src) {
   throw Error(std::string(kWho) + ": no place for tensor '" + name + "'");
 }
 
-// The largest tensor, in floats: the size of the fp32 staging buffer the weights pass through on the device.
-static int64_t largest_tensor(const ModelConfig& c) {
+// The fp32 buffer every tensor passes through on the device on its way to its bf16 place: the largest tensor's
+// size, checked against free memory first.
+static DeviceBuffer<float> staging_buffer(const ModelConfig& c) {
   int64_t n = 0;
   for (const TensorSpec& spec : tensor_specs(c)) n = std::max(n, numel(spec.shape));
-  return n;
+  require_device_memory(n * sizeof(float), std::string(kWho) + ": staging the weights");
+  return DeviceBuffer<float>(n, "the fp32 staging buffer");
 }
 
 CudaOptBackend::CudaOptBackend(const ModelConfig& config, const HostWeights& weights, CudaOptOptions options)
@@ -182,8 +174,7 @@ CudaOptBackend::CudaOptBackend(const ModelConfig& config, const HostWeights& wei
     throw ShapeError(std::string(kWho) + ": the host weights have " + std::to_string(weights.layers.size()) +
                      " layers but the config has " + std::to_string(c.num_hidden_layers));
   }
-  require_device_memory(largest_tensor(c) * sizeof(float), std::string(kWho) + ": staging the weights");
-  DeviceBuffer<float> staging(largest_tensor(c), "the fp32 staging buffer");
+  DeviceBuffer<float> staging = staging_buffer(c);
   std::vector<const HostTensor*> host;
   for_each_tensor(c, const_cast<HostWeights&>(weights), [&](const TensorSpec&, HostTensor& t) { host.push_back(&t); });
   for (const TensorSpec& spec : tensor_specs(c)) {
@@ -211,8 +202,7 @@ std::unique_ptr<CudaOptBackend> CudaOptBackend::from_dir(const std::string& dir,
 std::unique_ptr<CudaOptBackend> CudaOptBackend::random(const ModelConfig& config, uint64_t seed,
                                                        CudaOptOptions options) {
   std::unique_ptr<CudaOptBackend> b(new CudaOptBackend(config, options));
-  require_device_memory(largest_tensor(b->config_) * sizeof(float), std::string(kWho) + ": staging the weights");
-  DeviceBuffer<float> staging(largest_tensor(b->config_), "the fp32 staging buffer");
+  DeviceBuffer<float> staging = staging_buffer(b->config_);
   for (const TensorSpec& spec : tensor_specs(b->config_)) {
     // element i = random_weight(spec, seed, i), drawn in place as cuda_naive does, then rounded into its place
     cuda_naive::launch_fill_random(staging.data(), numel(spec.shape), seed, static_cast<uint64_t>(spec.index),
@@ -276,9 +266,10 @@ void CudaOptBackend::enqueue(Pass& p, const ForwardOptions& options, ForwardOutp
     std::vector<uint16_t> h(T * ld);
     download_async(reinterpret_cast<const uint16_t*>(buf), h.size(), h.data(), s, std::string("op ") + op);
     stream_.synchronize(std::string("op ") + op);
-    const std::vector<float> all = to_f32(h);
     std::vector<float> v(T * cols);
-    for (int64_t t = 0; t < T; ++t) std::copy_n(all.begin() + t * ld + col0, cols, v.begin() + t * cols);
+    for (int64_t t = 0; t < T; ++t) {
+      for (int64_t j = 0; j < cols; ++j) v[t * cols + j] = bf16_to_f32(h[t * ld + col0 + j]);  // exact widening
+    }
     out->op_outputs.push_back({layer_name + " / " + op, std::move(v)});
   };
   auto record_f32 = [&](const char* op, const float* buf) {

@@ -15,6 +15,7 @@ TEST(CudaOpt, NotBuilt) { GTEST_SKIP() << "built without CUDA and cuBLAS: the cu
 #include "core/batch.h"
 #include "core/error.h"
 #include "core/pooling.h"
+#include "core/safetensors.h"
 #include "core/tolerances.h"
 #include "core/weights.h"
 #include "cuda_naive/device.h"
@@ -41,14 +42,7 @@ ModelConfig opt_config() {
 }
 
 // bf16 round trip on the host (round to nearest even), for references on the exact bf16 inputs.
-float bf16_round(float x) {
-  uint32_t u;
-  std::memcpy(&u, &x, 4);
-  u = (u + 0x7FFFu + ((u >> 16) & 1u)) & 0xFFFF0000u;
-  float y;
-  std::memcpy(&y, &u, 4);
-  return y;
-}
+float bf16_round(float x) { return bf16_to_f32(f32_to_bf16(x)); }
 
 std::vector<float> to_f32(const std::vector<bf16>& v) {
   std::vector<float> out(v.size());
