@@ -44,7 +44,7 @@
 // measured (H100, 2026-11-26, first version): bit-identical to cuBLAS on every tested shape (the descriptor and
 // fragment guesses above held); 479 TFLOP/s at 4096³, 64% of cuBLAS; 8B shapes at M = 4096: 61.0 / 63.1 / 46.1
 // (gate+up) / 66.1% (docs/results/gemm-ladder.md). Two changes since, predicted together at +15-25%:
-//  - grouped block order (gemm_epilogue.cuh), for the L2 misses that made gate+up the outlier;
+//  - grouped block order (tile_order.h), for the L2 misses that made gate+up the outlier;
 //  - each consumer keeps one wgmma group in flight (wait_group 1) and releases a stage when the group that read it
 //    has completed, instead of draining the tensor cores after every k tile (wait_group 0).
 // measured after them (same H100, run 2): 568 TFLOP/s at 4096³, 77% of cuBLAS; 8B shapes 77.0 / 75.2 / 80.2 / 80.5%.
