@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "test_util.h"
 #include "viewer/chrome_reader.h"
+#include "viewer/interval.h"
 #include "viewer/trace_builder.h"
 #include "viewer/trace_loader.h"
 
@@ -268,11 +269,12 @@ TEST(ViewerBuilder, DepthsWithSameStartsPartialOverlapsAndEmptySlices) {
   const uint32_t tr = b.track("1", "1");
   ArgList none;
   auto where = [] { return std::string("e"); };
-  b.complete(tr, 0, 100, "long", "c", none, 0, where);
-  b.complete(tr, 0, 40, "same start, shorter", "c", none, 0, where);  // nests inside "long"
-  b.complete(tr, 30, 30, "sticks out", "c", none, 0, where);          // 30..60 overlaps 0..40 partly
-  b.complete(tr, 100, 0, "empty at the end", "c", none, 0, where);    // at 100: after "long" ends
-  b.complete(tr, 50, 0, "empty inside", "c", none, 0, where);
+  // times in µs (×1000 ns): the overlaps here are far more than a hair (see the next test for hairs)
+  b.complete(tr, 0, 100000, "long", "c", none, 0, where);
+  b.complete(tr, 0, 40000, "same start, shorter", "c", none, 0, where);  // nests inside "long"
+  b.complete(tr, 30000, 30000, "sticks out", "c", none, 0, where);       // 30..60 overlaps 0..40 partly
+  b.complete(tr, 100000, 0, "empty at the end", "c", none, 0, where);    // at 100: after "long" ends
+  b.complete(tr, 50000, 0, "empty inside", "c", none, 0, where);
   const Trace t = b.finish();
   auto depth = [&](std::string_view n) { return find_slice(t, n)->depth; };
   EXPECT_EQ(depth("long"), 0);
@@ -281,7 +283,8 @@ TEST(ViewerBuilder, DepthsWithSameStartsPartialOverlapsAndEmptySlices) {
   EXPECT_EQ(depth("empty at the end"), 0);
   EXPECT_EQ(depth("empty inside"), 3);  // "sticks out" (30..60) is still open at 50, on top of the stack
   // A parent's self time loses only the part of a child that overlaps it (30..40 of "sticks out").
-  EXPECT_EQ(find_slice(t, "same start, shorter")->self, 40 - 10);
+  EXPECT_EQ(find_slice(t, "same start, shorter")->self, 40000 - 10000);
+  EXPECT_FALSE(find_slice(t, "same start, shorter")->flags & kHasChildren);  // it holds only a third of it
   // Rows stay disjoint.
   for (const Track& k : t.tracks)
     for (const Row& r : k.rows) {
@@ -291,9 +294,9 @@ TEST(ViewerBuilder, DepthsWithSameStartsPartialOverlapsAndEmptySlices) {
 }
 
 // Kernels replayed from a CUDA graph: each starts a fraction of a microsecond before the previous one ends (as
-// CUPTI recorded cuda_opt's 8B pass on an H100: 167 of 294 kernels). They are drawn one row down (rows stay
-// disjoint) but stay leaves, so the statistics count every one of them as GPU work, and the NVTX ranges projected
-// onto the GPU none.
+// CUPTI recorded cuda_opt's 8B pass on an H100: 167 of 294 kernels). They share one row (not a staircase, each
+// one row below the last) and stay leaves, so the statistics count every one of them as GPU work, and the NVTX
+// ranges projected onto the GPU none.
 TEST(ViewerBuilder, KernelsThatOverlapByAHairAreNeighboursNotParents) {
   TraceBuilder b("mem", true);
   const uint32_t tr = b.track("0", "13");
@@ -316,7 +319,43 @@ TEST(ViewerBuilder, KernelsThatOverlapByAHairAreNeighboursNotParents) {
     EXPECT_TRUE(t.is_basis(*s)) << n;
   }
   EXPECT_TRUE(find_slice(t, "gemm C")->flags & kHasChildren);
-  EXPECT_EQ(find_slice(t, "norm B")->depth, 1);  // one row below A, which it overlaps
+  for (const char* n : {"gemm A", "norm B", "gemm C"}) EXPECT_EQ(find_slice(t, n)->depth, 0) << n;
+  EXPECT_EQ(find_slice(t, "inside C")->depth, 1);
+}
+
+// A whole graph replay: 300 kernels, each starting 400 ns before the previous one ends, a 5 µs gap after every
+// 50th. One row however long the chain; hovering finds each kernel; busy time counts each overlap once.
+TEST(ViewerBuilder, AChainOfHairlineOverlapsStaysOnOneRow) {
+  TraceBuilder b("mem", true);
+  const uint32_t tr = b.track("0", "7");
+  b.thread_name(tr, "stream 7");
+  ArgList none;
+  auto where = [] { return std::string("e"); };
+  Ns start = 0, union_end = 0, busy = 0;
+  for (int i = 0; i < 300; ++i) {
+    const Ns dur = 3000 + 1000 * (i % 7);
+    std::string name = "k";  // (not "k" + std::to_string(i): GCC 12's -Wrestrict false positive)
+    name += std::to_string(i);
+    b.complete(tr, start, dur, name, "kernel", none, 0, where);
+    busy += start + dur - std::max(start, union_end);
+    union_end = start + dur;
+    start = union_end - 400 + (i % 50 == 49 ? 5400 : 0);
+  }
+  const Trace t = b.finish();
+  ASSERT_EQ(t.tracks.size(), 1u);
+  ASSERT_EQ(t.tracks[0].rows.size(), 1u) << "hairline neighbours drawn as a staircase";
+  const auto row = t.row_slices(t.tracks[0].rows[0]);
+  for (size_t i = 1; i < row.size(); ++i) {
+    EXPECT_LT(row[i - 1].start, row[i].start);
+    EXPECT_LT(row[i - 1].end(), row[i].end());  // what the binary searches rely on
+  }
+  const Slice* k10 = find_slice(t, "k10");
+  EXPECT_EQ(t.slice_at(0, 0, k10->start + 500), static_cast<uint32_t>(k10 - t.slices.data()));
+  const std::vector<TrackBusy> u = busy_in_interval(t, 0, union_end);
+  ASSERT_EQ(u.size(), 1u);
+  EXPECT_EQ(u[0].busy, busy);
+  EXPECT_EQ(u[0].slices, 300u);
+  EXPECT_LT(u[0].fraction, 1.0);
 }
 
 TEST(ViewerBuilder, UnfinishedBeginIsClosedAtTheEndAndNoted) {

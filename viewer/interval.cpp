@@ -24,9 +24,12 @@ std::vector<TrackBusy> busy_in_interval(const Trace& t, Ns a, Ns b) {
       TrackBusy r;
       r.track = k;
       const auto [lo, hi] = overlapping(t, tr.rows[0], a, b);
+      Ns covered = a;  // [a, covered) is counted already
       for (uint32_t i = lo; i < hi; ++i) {
         const Slice& s = t.slices[i];
-        r.busy += std::min(s.end(), b) - std::max(s.start, a);
+        const Ns from = std::max(s.start, covered), to = std::min(s.end(), b);
+        if (to > from) r.busy += to - from;
+        covered = std::max(covered, to);
       }
       for (const Row& row : tr.rows) {
         const auto [l, h] = overlapping(t, row, a, b);

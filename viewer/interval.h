@@ -1,7 +1,8 @@
 // Measuring an interval (a drag across the time ruler): for each track, how much of [a, b) it was busy.
 //
 // A track is busy while any of its slices runs. Depth-0 slices cover exactly that time (everything deeper
-// nests inside them) and are disjoint, so busy time = sum over depth-0 slices of their overlap with [a, b):
+// nests inside them) and are sorted by start and by end, so busy time = the sum over depth-0 slices of their
+// overlap with [a, b), each clipped to start where the one before it ended (neighbours may overlap by a hair):
 // two binary searches and a sum, without building a union. On a GPU stream that fraction is its
 // utilisation; on a host thread, the time it spent inside ranges.
 #pragma once

@@ -6,7 +6,7 @@ namespace qwen3::viewer {
 
 namespace {
 
-// The algorithm over "n items, item k has start(k) and end(k), sorted and disjoint"; `id(k)` names item k
+// The algorithm over "n items, item k has start(k) and end(k), both sorted"; `id(k)` names item k
 // in the output. Shared by contiguous rows and index lists.
 template <class Start, class End, class Id>
 void build_boxes(size_t n, Start start, End end, Id id, double origin, const TimeView& v, std::vector<Box>& out,

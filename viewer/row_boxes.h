@@ -3,7 +3,7 @@
 // A zoomed-out row can hold a million slices, but the screen has ~1500 pixels. Two rules keep the work
 // proportional to pixels, not to slices (Tracy's approach):
 //   1. only the visible range is touched: the first slice ending after the left edge is a binary search
-//      (a row's slices are disjoint, so their ends are sorted like their starts);
+//      (a row's ends are sorted like its starts, trace.h);
 //   2. a slice narrower than kMergePx starts a merged box, which swallows every following slice that begins
 //      less than kMergePx after the box's end and is itself small. Whole runs are skipped with one binary
 //      search ("the first slice ending at least kMergePx past the box"), and each step grows the box by at

@@ -28,8 +28,8 @@ uint32_t Trace::slice_at(uint32_t track, uint32_t depth, Ns t) const {
   const Track& tr = tracks[track];
   if (depth >= tr.rows.size()) return kNone;
   const Row& row = tr.rows[depth];
-  // Rows are disjoint and sorted, so ends are sorted too: the first slice ending after t is the only
-  // candidate that can contain t.
+  // A row's ends are sorted like its starts: the first slice ending after t is the candidate that can contain t
+  // (where two neighbours overlap by a hair, the earlier one).
   const Slice* first = slices.data() + row.begin;
   const Slice* last = slices.data() + row.end;
   const Slice* it = std::upper_bound(first, last, t, [](Ns v, const Slice& s) { return v < s.end(); });
@@ -43,7 +43,7 @@ uint32_t Trace::parent_of(uint32_t slice) const {
   const Slice& s = slices[slice];
   if (s.depth == 0) return kNone;
   // Depth assignment (trace_builder.cpp) puts a slice one row below the slice that was open at its start:
-  // the one with start <= s.start < end. Rows are disjoint, so at most one slice qualifies.
+  // the one with start <= s.start < end: the first slice of that row ending after s.start.
   const Row& row = tracks[s.track].rows[s.depth - 1];
   const Slice* first = slices.data() + row.begin;
   const Slice* last = slices.data() + row.end;

@@ -4,8 +4,10 @@
 // Vocabulary (the same as Perfetto's and Tracy's):
 //   slice    a named interval on a track (a Chrome "X" event, or a matched "B"/"E" pair)
 //   track    one thread of a process, or one stream of a GPU: its slices nest and are stacked by depth
-//   row      the slices of one track at one depth; they never overlap, so both their starts and their ends
-//            are sorted, and "the first slice ending after t" is a binary search
+//   row      the slices of one track at one depth; they do not overlap, except that a slice may start a hair
+//            (under 1 µs, and under half of either) before its predecessor ends, as kernels replayed from a
+//            CUDA graph do. Both their starts and their ends are sorted, so "the first slice ending after t"
+//            is a binary search
 //   instant  a point in time on a track ("i"/"I" events)
 //   counter  a value over time ("C" events), one counter track per (process, counter name, series)
 //   flow     an arrow from one slice to another ("s"/"f" events), e.g. a kernel launch to its kernel
@@ -81,7 +83,7 @@ struct Instant {
   char scope = 't';  // 't' thread, 'p' process, 'g' global
 };
 
-// Slices [begin, end) of Trace::slices, sorted by start, pairwise disjoint.
+// Slices [begin, end) of Trace::slices, sorted by start and by end; disjoint but for hairline overlaps (above).
 struct Row {
   uint32_t begin = 0;
   uint32_t end = 0;

@@ -57,6 +57,15 @@ bool holds_most_of(const Slice& open, const Slice& s) {
   return 2 * (open.end() - s.start) > s.dur;
 }
 
+// True when s starts a hair before `open` ends: by less than kHairNs, and by less than half of either slice.
+// Kernels replayed from a CUDA graph do that all the time (the next kernel starts while the previous drains);
+// they are consecutive, and are drawn on one row. s then ends after `open` does, so the row's ends stay sorted.
+constexpr Ns kHairNs = 1000;
+bool overlaps_by_a_hair(const Slice& open, const Slice& s) {
+  const Ns overlap = open.end() - s.start;  // > 0: open is still open at s.start
+  return overlap < kHairNs && 2 * overlap < s.dur && 2 * overlap < open.dur;
+}
+
 }  // namespace
 
 bool is_gpu_name(std::string_view process_name, std::string_view thread_name) {
@@ -329,15 +338,17 @@ Trace TraceBuilder::finish() {
     depth_count.clear();
     for (uint32_t k = track_begin[tr]; k < track_begin[tr + 1]; ++k) {
       Slice& s = slices_[order[k]];
-      while (!stack.empty() && slices_[stack.back()].end() <= s.start) stack.pop_back();
+      // Close what ended at or before s starts, and a predecessor s overlaps only by a hair (s takes its row).
+      while (!stack.empty() && (slices_[stack.back()].end() <= s.start ||
+                                overlaps_by_a_hair(slices_[stack.back()], s)))
+        stack.pop_back();
       if (stack.size() >= std::numeric_limits<uint16_t>::max())
         throw FormatError(t.path + ": slices nest deeper than 65535 levels on one thread");
       if (!stack.empty()) {
         Slice& parent = slices_[stack.back()];
-        // s goes one row below whatever it overlaps, so rows stay disjoint. But it is a child only when the open
-        // slice holds most of it: consecutive kernels of one GPU stream often overlap by a fraction of a
-        // microsecond (a CUDA graph starts the next kernel while the previous one drains); they are neighbours,
-        // and the first stays a leaf (GPU work, for the statistics).
+        // s goes one row below whatever it overlaps by more than a hair, so it is never drawn over it. But it is
+        // a child only when the open slice holds most of it; otherwise (async work, clock skew) the open slice
+        // stays a leaf.
         if (holds_most_of(parent, s)) parent.flags |= kHasChildren;
         // A child that sticks out of its parent (clock skew, async work) only takes what overlaps.
         parent.self -= std::min(s.end(), parent.end()) - s.start;

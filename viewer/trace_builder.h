@@ -3,10 +3,11 @@
 // The loader (chrome_json.cpp) calls one method per event; finish() then does the real work once:
 //   1. closes "B" slices that never got their "E" at the end of the trace (flagged kUnfinished);
 //   2. sorts each track's slices by start, longest first, so an enclosing slice precedes what it contains;
-//   3. assigns depths with a stack: pop the open slices that ended at or before this start, the depth is
-//      what remains open, push this one. The slice on top of the stack is the direct parent: it gets
-//      kHasChildren and loses the child's duration from its self time;
-//   4. regroups each track's slices by depth into rows (disjoint and sorted, so binary-searchable);
+//   3. assigns depths with a stack: pop the open slices that ended at or before this start (and one this slice
+//      overlaps only by a hair: consecutive GPU kernels, see trace.h's "row"), the depth is what remains open,
+//      push this one. The slice on top of the stack is the direct parent: it gets kHasChildren and loses the
+//      child's duration from its self time;
+//   4. regroups each track's slices by depth into rows (sorted by start and by end, so binary-searchable);
 //   5. orders processes and tracks (sort_index metadata, else numeric id), marks GPU tracks, binds flows
 //      to slices, sorts instants and counters.
 // Invalid events are "problems": in strict mode the first one throws a FormatError naming the event; in
