@@ -97,8 +97,9 @@ step compare-opt-0.6b "$CLI" compare --backends cpu,cuda_opt --config 0.6b --ran
 step gemm-ladder build-gpu/cuda_opt/gemm_ladder --shapes 8b,cube --tokens 4096 --budget "${QWEN3_LADDER_BUDGET:-1}" \
   --csv "$LOGS/gemm_ladder_8b_4096.csv"
 SAN=(compute-sanitizer --error-exitcode 1)
-step memcheck-ladder "${SAN[@]}" --tool memcheck build-gpu/tests/test_cuda_gemm_ladder --gtest_filter='*UnalignedPointersFallBack*'
-step racecheck-ladder "${SAN[@]}" --tool racecheck build-gpu/tests/test_cuda_gemm_ladder --gtest_filter='*UnalignedPointersFallBack*' 
+LADDER_SAN_TESTS='*UnalignedPointersFallBack*:*FallsBackOnUnalignedPointers*'  # every step, every step-9 tiling
+step memcheck-ladder "${SAN[@]}" --tool memcheck build-gpu/tests/test_cuda_gemm_ladder --gtest_filter="$LADDER_SAN_TESTS"
+step racecheck-ladder "${SAN[@]}" --tool racecheck build-gpu/tests/test_cuda_gemm_ladder --gtest_filter="$LADDER_SAN_TESTS"
 step memcheck-opt-gemm "${SAN[@]}" --tool memcheck build-gpu/tests/test_cuda_opt --gtest_filter='K/FusedGemm*'
 step racecheck-opt-gemm "${SAN[@]}" --tool racecheck build-gpu/tests/test_cuda_opt --gtest_filter='K/FusedGemm*'
 step memcheck-opt "${SAN[@]}" --tool memcheck "$CLI" compare --backends cpu,cuda_opt --lengths 1,7,33

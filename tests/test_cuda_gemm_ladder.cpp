@@ -14,6 +14,7 @@ TEST(GemmLadder, NotBuilt) {
 #else
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -38,8 +39,9 @@ std::string dims_str(const Dims& d) {
 }
 
 // Runs `step` on random A [M,K], B [N,K] (offset by `offset` elements from an aligned allocation, to exercise
-// the unaligned fallbacks) and returns its error against the cuBLAS reference. Poisons C first.
-GemmError run_against_cublas(int step, Precision p, Dims d, uint64_t seed, size_t offset = 0) {
+// the unaligned fallbacks) and returns its error against the cuBLAS reference. Poisons C first. tiling >= 0:
+// step 9 with that tiling of gemm_09_tilings().
+GemmError run_against_cublas(int step, Precision p, Dims d, uint64_t seed, size_t offset = 0, int tiling = -1) {
   const size_t a_n = static_cast<size_t>(d.M) * d.K, b_n = static_cast<size_t>(d.N) * d.K;
   const size_t c_n = static_cast<size_t>(d.M) * d.N;
   CudaStream stream;
@@ -58,7 +60,12 @@ GemmError run_against_cublas(int step, Precision p, Dims d, uint64_t seed, size_
     to_bf16(B.data(), B16.data(), B.size(), false, s);
     gemm_00_cublas_bf16(ref_handle.get(), A16.data() + offset, B16.data() + offset, ref.data(), d.M, d.N, d.K, s);
     poison(C.data(), C.size(), s);
-    gemm_bf16(step, A16.data() + offset, B16.data() + offset, C.data() + offset, d.M, d.N, d.K, s, handle.get());
+    if (tiling >= 0) {
+      gemm_09_mma_sync_ldmatrix_tiling(tiling, A16.data() + offset, B16.data() + offset, C.data() + offset, d.M, d.N,
+                                       d.K, s);
+    } else {
+      gemm_bf16(step, A16.data() + offset, B16.data() + offset, C.data() + offset, d.M, d.N, d.K, s, handle.get());
+    }
   }
   stream.synchronize("gemm ladder test: step " + std::to_string(step));
   return compare(C.data() + offset, ref.data(), c_n, s);
@@ -160,6 +167,39 @@ INSTANTIATE_TEST_SUITE_P(AllSteps, GemmStep, ::testing::Range(0, kNumSteps),
                            return std::string("step") + gemm_step_name(info.param);
                          });
 
+// Every tiling `gemm_ladder --step9-tilings` can time computes the same GEMM, on the odd and model shapes (aligned:
+// the cp.async path) or on two small shapes with unaligned pointers (the guarded path; scripts/gpu_check.sh runs
+// that one under compute-sanitizer). A tiling that needs more shared memory than this GPU gives is skipped.
+void expect_every_tiling_matches(const std::vector<Dims>& shapes, size_t offset) {
+  cudaDeviceProp prop{};
+  ASSERT_EQ(cudaGetDeviceProperties(&prop, 0), cudaSuccess);
+  if (!gemm_step_supported(9, prop)) GTEST_SKIP() << "step 9 cannot run on " << prop.name;
+  const std::vector<Step9Tiling> tilings = gemm_09_tilings();
+  for (size_t t = 0; t < tilings.size(); ++t) {
+    if (tilings[t].smem_bytes > prop.sharedMemPerBlockOptin) {
+      std::printf("skipping %s: %zu KB of shared memory, %s allows %zu\n", tilings[t].name.c_str(),
+                  tilings[t].smem_bytes / 1024, prop.name, prop.sharedMemPerBlockOptin / 1024);
+      continue;
+    }
+    uint64_t seed = 900 + t;
+    for (const Dims& d : shapes) {
+      const GemmError e = run_against_cublas(9, Precision::kBF16, d, seed++, offset, static_cast<int>(t));
+      EXPECT_EQ(e.nonfinite, 0u) << tilings[t].name << " " << dims_str(d) << " offset " << offset;
+      EXPECT_LE(e.rel_l2, kTolBF16) << tilings[t].name << " " << dims_str(d) << " offset " << offset;
+    }
+  }
+}
+
+TEST(GemmStep9Tilings, EveryTilingMatchesCublas) {
+  QWEN3_REQUIRE_GPU();
+  expect_every_tiling_matches(test_shapes(), 0);
+}
+
+TEST(GemmStep9Tilings, EveryTilingFallsBackOnUnalignedPointers) {
+  QWEN3_REQUIRE_GPU();
+  expect_every_tiling_matches({Dims{200, 136, 256}, Dims{129, 260, 64}}, 1);
+}
+
 TEST(GemmLadder, StepTableAndDispatcherRules) {
   // no GPU needed: names, precisions, support rules, bad step numbers and precision mismatches
   EXPECT_STREQ(gemm_step_name(0), "00_cublas");
@@ -178,6 +218,14 @@ TEST(GemmLadder, StepTableAndDispatcherRules) {
   EXPECT_THROW(gemm_f32(8, nullptr, nullptr, nullptr, 1, 1, 1, nullptr, nullptr), InputError);
   EXPECT_THROW(gemm_bf16(5, nullptr, nullptr, nullptr, 1, 1, 1, nullptr, nullptr), InputError);
   EXPECT_THROW(gemm_f32(3, nullptr, nullptr, nullptr, -1, 1, 1, nullptr, nullptr), InputError);
+  // step 9's tilings: the default first, names unique, a bad index an InputError before any launch
+  const std::vector<Step9Tiling> tilings = gemm_09_tilings();
+  ASSERT_GE(tilings.size(), 2u);
+  EXPECT_EQ(tilings[0].name, "128x256x32_w64x64_s4");
+  for (size_t i = 1; i < tilings.size(); ++i) EXPECT_NE(tilings[i].name, tilings[0].name);
+  EXPECT_THROW(gemm_09_mma_sync_ldmatrix_tiling(static_cast<int>(tilings.size()), nullptr, nullptr, nullptr, 1, 1, 1,
+                                                nullptr),
+               InputError);
 }
 
 #endif  // QWEN3_HAVE_GEMM_LADDER

@@ -4,7 +4,7 @@
 // instruction: ldmatrix", "Matrix fragments for mma.m16n8k16"), then the epilogue's positions, block by block in
 // grouped order (tile_order.h), and compares C with a plain GEMM. A wrong swizzle, fragment row, chunk or
 // accumulator position gives wrong numbers here. The tiling the GPU verified first (128×128×32, warps of 64×32)
-// runs beside the current one, so the emulator itself is held to hardware-checked ground.
+// runs beside the others (step09::Tilings), so the emulator itself is held to hardware-checked ground.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -247,8 +247,11 @@ void expect_emulation_matches(int M, int N, int K) {
   EXPECT_EQ(f.unaligned, 0) << "unaligned ldmatrix row addresses";
 }
 
-using FirstTile = step09::Tiling<128, 128, 32, 4, 2, 4>;  // run 1 and 2 on the H100: bit-identical to cuBLAS
-using WideRowTile = step09::Tiling<128, 256, 64, 3, 2, 4>;  // 128-byte rows: the c ^ (r % 8) swizzle
+// Every tiling of step09::Tilings (the ones gemm_ladder --step9-tilings can time) on one shape.
+template <class... Ts>
+void expect_every_tiling_matches(step09::TilingList<Ts...>, int M, int N, int K) {
+  (expect_emulation_matches<Ts>(M, N, K), ...);
+}
 
 TEST(GemmFragmentLayout, SwizzleIsAPermutationOfEachRowsChunks) {
   auto check = [](auto chunks_tag, int rows) {
@@ -269,7 +272,7 @@ TEST(GemmFragmentLayout, SwizzleIsAPermutationOfEachRowsChunks) {
 }
 
 TEST(GemmFragmentLayout, CopyChunksFillEverySlotOnceWithoutBankConflicts) {
-  using T = step09::Tile;
+  using T = step09::Tile;  // (the other tilings: the emulation below checks their copies give the right numbers)
   std::set<uint32_t> seen;
   for (int p = 0; p < T::BN * T::kChunks / T::kThreads; ++p) {
     for (int t0 = 0; t0 < T::kThreads; t0 += 8) {  // a warp's 16-byte stores go to shared memory 8 threads at a time
@@ -299,18 +302,20 @@ TEST(GemmFragmentLayout, GroupedOrderVisitsEveryTileOnce) {
   }
 }
 
+// The first tiling is the one the H100 ran (runs 1-3: bit-identical to cuBLAS): the emulation agrees with it.
 TEST(GemmFragmentLayout, FirstTilingEmulatesToTheGemm) {
-  expect_emulation_matches<FirstTile>(130, 200, 104);
+  expect_emulation_matches<step09::FirstTile>(130, 200, 104);
 }
 
-TEST(GemmFragmentLayout, CurrentTilingEmulatesToTheGemm) {
+TEST(GemmFragmentLayout, DefaultTilingEmulatesToTheGemm) {
   expect_emulation_matches<step09::Tile>(256, 512, 128);  // whole tiles, 4 slices: every stage reused
   expect_emulation_matches<step09::Tile>(200, 300, 104);  // partial tiles in M, N and the last slice
   expect_emulation_matches<step09::Tile>(33, 270, 77);    // K not a multiple of 8 (the kernel's guarded path)
 }
 
-TEST(GemmFragmentLayout, WideRowTilingEmulatesToTheGemm) {
-  expect_emulation_matches<WideRowTile>(150, 260, 200);
+TEST(GemmFragmentLayout, EveryTilingEmulatesToTheGemm) {
+  expect_every_tiling_matches(step09::Tilings{}, 300, 280, 200);  // several slices: each stage reused
+  expect_every_tiling_matches(step09::Tilings{}, 33, 270, 77);
 }
 
 // The emulation can fail. Three plausible mistakes, each caught:

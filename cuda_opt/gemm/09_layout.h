@@ -22,6 +22,9 @@ struct Tiling {
   static constexpr int kABytes = BM * BK * 2, kBBytes = BN * BK * 2;  // one slice of each operand
   static constexpr int kStageBytes = kABytes + kBBytes;
   static constexpr int kSmemBytes = kStages * kStageBytes;
+  // __launch_bounds__'s blocks per SM: two 256-thread blocks when a thread holds at most 64 accumulators (the
+  // registers then fit 2 × 256 × 128), else one, which leaves ptxas all 255 registers.
+  static constexpr int kMinBlocks = MT * NT * 4 <= 64 ? 2 : 1;
   static_assert(kChunks == 4 || kChunks == 8, "the swizzle is written for 64- and 128-byte rows");
   static_assert(WM % 16 == 0 && WN % 16 == 0, "A fragments are m16; B fragments are loaded two n8 tiles at a time");
   static_assert((BM * kChunks) % kThreads == 0 && (BN * kChunks) % kThreads == 0, "whole chunks per thread");
@@ -29,9 +32,19 @@ struct Tiling {
 };
 
 // The ladder's and the forward pass's step 9: 128 × 256 × 32, 8 warps of 64 × 64, 4 stages of 24 KB = 96 KB,
-// which fits every sm_80+ GPU (sm_86/89 allow 99 KB per block). The first version was Tiling<128, 128, 32, 4, 2, 4>
-// (warps of 64 × 32): see 09_mma_sync_ldmatrix.cuh for why the warp tile grew.
+// which fits every sm_80+ GPU (sm_86/89 allow 99 KB per block). See 09_mma_sync_ldmatrix.cuh for why the warp tile
+// grew from the first version's 64 × 32.
 using Tile = Tiling<128, 256, 32, 4, 2, 4>;
+
+// The tilings `gemm_ladder --step9-tilings` can time side by side (the default first), each one change from it:
+using FirstTile = Tiling<128, 128, 32, 4, 2, 4>;     // the first version: warps of 64 × 32 (H100 runs 1-3)
+using TallTile = Tiling<256, 128, 32, 4, 4, 2>;      // the same warps, the block tall instead of wide
+using DeepTile = Tiling<128, 256, 64, 3, 2, 4>;      // 64-wide k slices (128-byte rows): half the barriers;
+                                                     // 144 KB, so sm_80 and sm_90 only
+using FourWarpTile = Tiling<128, 128, 32, 4, 2, 2>;  // 4 warps of 64 × 64: two 64 KB blocks per SM
+template <class... Ts>
+struct TilingList {};
+using Tilings = TilingList<Tile, FirstTile, TallTile, DeepTile, FourWarpTile>;
 
 struct RowChunk {
   int row, chunk;  // a row of a slice and a 16-byte chunk (8 bf16 along k) of it

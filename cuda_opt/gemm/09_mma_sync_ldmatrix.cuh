@@ -59,19 +59,15 @@ using detail::ldmatrix_x4;
 using detail::mma_m16n8k16;
 
 
-constexpr int BM = Tile::BM, BN = Tile::BN, BK = Tile::BK, kStages = Tile::kStages;
-constexpr int MT = Tile::MT, NT = Tile::NT, kThreads = Tile::kThreads, kChunks = Tile::kChunks;
-constexpr int kABytes = Tile::kABytes, kStageBytes = Tile::kStageBytes, kSmemBytes = Tile::kSmemBytes;
-
 // Copies slice k0 of rows r0 .. r0 + kRows - 1 of X [R, K] into the swizzled slice at shared address `dst` (zeros
 // outside X).
-template <int kRows, bool kVec>
+template <class T, int kRows, bool kVec>
 __device__ __forceinline__ void load_slice(unsigned char* dst, const bf16* X, int R, int K, int r0, int k0) {
 #pragma unroll
-  for (int p = 0; p < kRows * kChunks / kThreads; ++p) {
-    const auto [r, c] = copy_chunk<Tile>(static_cast<int>(threadIdx.x), p);
+  for (int p = 0; p < kRows * T::kChunks / T::kThreads; ++p) {
+    const auto [r, c] = copy_chunk<T>(static_cast<int>(threadIdx.x), p);
     const int row = r0 + r, k = k0 + c * 8;
-    unsigned char* d = dst + swizzle<kChunks>(r, c);
+    unsigned char* d = dst + swizzle<T::kChunks>(r, c);
     if constexpr (kVec) {  // K % 8 == 0: the chunk is wholly in or wholly out
       const bool in = row < R && k < K;
       detail::cp_async_16(d, in ? X + static_cast<size_t>(row) * K + k : X, in ? 16 : 0);
@@ -86,14 +82,16 @@ __device__ __forceinline__ void load_slice(unsigned char* dst, const bf16* X, in
   }
 }
 
-// C[M,N] = A[M,K] · B[N,K]ᵀ; block b computes the BM × BN tile grouped_tile(b) of C. One block per SM (128
-// accumulators per thread: 256 threads × ~200 registers).
-template <bool kVec, class Epilogue>
-__global__ void __launch_bounds__(kThreads, 1) mma_sync_kernel(const bf16* A, const bf16* B, int M, int N, int K,
-                                                               Epilogue epilogue) {
+// C[M,N] = A[M,K] · B[N,K]ᵀ; block b computes the BM × BN tile grouped_tile(b) of C, with tiling T (09_layout.h).
+// With the default Tile, one block per SM (128 accumulators per thread: 256 threads × 240 registers).
+template <class T, bool kVec, class Epilogue>
+__global__ void __launch_bounds__(T::kThreads, T::kMinBlocks)
+    mma_sync_kernel(const bf16* A, const bf16* B, int M, int N, int K, Epilogue epilogue) {
+  constexpr int BM = T::BM, BN = T::BN, BK = T::BK, kStages = T::kStages, MT = T::MT, NT = T::NT;
+  constexpr int kChunks = T::kChunks, kABytes = T::kABytes, kStageBytes = T::kStageBytes;
   extern __shared__ __align__(128) unsigned char smem[];  // stage s: A slice at s*kStageBytes, B slice after it
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  const int warp_m = warp_m_of<Tile>(warp), warp_n = warp_n_of<Tile>(warp);
+  const int warp_m = warp_m_of<T>(warp), warp_n = warp_n_of<T>(warp);
   const TileCoord tile = grouped_tile(blockIdx.x, detail::ceil_div(M, BM), detail::ceil_div(N, BN));
   const int m0 = tile.m * BM, n0 = tile.n * BN;
   const int num_slices = detail::ceil_div(K, BK);
@@ -103,8 +101,8 @@ __global__ void __launch_bounds__(kThreads, 1) mma_sync_kernel(const bf16* A, co
 #pragma unroll
   for (int s = 0; s < kStages - 1; ++s) {
     if (s < num_slices) {
-      load_slice<BM, kVec>(smem + s * kStageBytes, A, M, K, m0, s * BK);
-      load_slice<BN, kVec>(smem + s * kStageBytes + kABytes, B, N, K, n0, s * BK);
+      load_slice<T, BM, kVec>(smem + s * kStageBytes, A, M, K, m0, s * BK);
+      load_slice<T, BN, kVec>(smem + s * kStageBytes + kABytes, B, N, K, n0, s * BK);
     }
     detail::cp_async_commit();
   }
@@ -117,8 +115,8 @@ __global__ void __launch_bounds__(kThreads, 1) mma_sync_kernel(const bf16* A, co
       const int next = s + kStages - 1;
       if (next < num_slices) {
         unsigned char* stage = smem + (next % kStages) * kStageBytes;
-        load_slice<BM, kVec>(stage, A, M, K, m0, next * BK);
-        load_slice<BN, kVec>(stage + kABytes, B, N, K, n0, next * BK);
+        load_slice<T, BM, kVec>(stage, A, M, K, m0, next * BK);
+        load_slice<T, BN, kVec>(stage + kABytes, B, N, K, n0, next * BK);
       }
       detail::cp_async_commit();
     }
@@ -129,12 +127,12 @@ __global__ void __launch_bounds__(kThreads, 1) mma_sync_kernel(const bf16* A, co
       uint32_t a[MT][4], b[NT][2];
 #pragma unroll
       for (int mt = 0; mt < MT; ++mt) {  // a0, a1, a2, a3 of mma.m16n8k16 (09_layout.h: a_fragment_row)
-        const auto [r, c] = a_fragment_row<Tile>(warp_m, mt, ks, lane);
+        const auto [r, c] = a_fragment_row<T>(warp_m, mt, ks, lane);
         ldmatrix_x4(a[mt], a_base + swizzle<kChunks>(r, c));
       }
 #pragma unroll
       for (int np = 0; np < NT / 2; ++np) {  // b0, b1 of n tiles 2np and 2np+1 (09_layout.h: b_fragment_row)
-        const auto [r, c] = b_fragment_row<Tile>(warp_n, np, ks, lane);
+        const auto [r, c] = b_fragment_row<T>(warp_n, np, ks, lane);
         uint32_t q[4];
         ldmatrix_x4(q, b_base + swizzle<kChunks>(r, c));
         b[2 * np][0] = q[0], b[2 * np][1] = q[1], b[2 * np + 1][0] = q[2], b[2 * np + 1][1] = q[3];
@@ -157,7 +155,7 @@ __global__ void __launch_bounds__(kThreads, 1) mma_sync_kernel(const bf16* A, co
     for (int half = 0; half < 2; ++half) {
 #pragma unroll
       for (int nt = 0; nt < NT; ++nt) {
-        const auto [r, c] = accumulator_position<Tile>(warp_m, warp_n, mt, nt, half, lane);
+        const auto [r, c] = accumulator_position<T>(warp_m, warp_n, mt, nt, half, lane);
         const int m = m0 + r, n = n0 + c;
         if (m < M && n < N) epilogue(m, n, acc[mt][nt][half * 2], acc[mt][nt][half * 2 + 1]);
       }
@@ -167,24 +165,25 @@ __global__ void __launch_bounds__(kThreads, 1) mma_sync_kernel(const bf16* A, co
 
 // Launches C = epilogue(A·Bᵀ) over a 1-D grid of ceil(M/BM)·ceil(N/BN) blocks in grouped order. kVec: K % 8 == 0 and
 // A, B 16-byte aligned (the cp.async path).
-template <bool kVec, class Epilogue>
+template <class T, bool kVec, class Epilogue>
 void launch(const bf16* A, const bf16* B, int M, int N, int K, Epilogue epilogue, cudaStream_t s, const char* what) {
-  QWEN3_CUDA_CHECK(cudaFuncSetAttribute(mma_sync_kernel<kVec, Epilogue>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                        kSmemBytes),
-                   std::string(what) + ": allowing " + std::to_string(kSmemBytes / 1024) + " KB of shared memory");
-  const unsigned blocks = static_cast<unsigned>(detail::ceil_div(M, BM)) * static_cast<unsigned>(detail::ceil_div(N, BN));
-  mma_sync_kernel<kVec, Epilogue><<<blocks, kThreads, kSmemBytes, s>>>(A, B, M, N, K, epilogue);
+  QWEN3_CUDA_CHECK(cudaFuncSetAttribute(mma_sync_kernel<T, kVec, Epilogue>,
+                                        cudaFuncAttributeMaxDynamicSharedMemorySize, T::kSmemBytes),
+                   std::string(what) + ": allowing " + std::to_string(T::kSmemBytes / 1024) + " KB of shared memory");
+  const unsigned blocks =
+      static_cast<unsigned>(detail::ceil_div(M, T::BM)) * static_cast<unsigned>(detail::ceil_div(N, T::BN));
+  mma_sync_kernel<T, kVec, Epilogue><<<blocks, T::kThreads, T::kSmemBytes, s>>>(A, B, M, N, K, epilogue);
   QWEN3_CUDA_CHECK_LAUNCH(what);
 }
 
-// Picks the cp.async path when its preconditions hold, the guarded one otherwise.
-template <class Epilogue>
+// Picks the cp.async path when its preconditions hold, the guarded one otherwise. T: the tiling (09_layout.h).
+template <class T = Tile, class Epilogue>
 void run(const bf16* A, const bf16* B, int M, int N, int K, Epilogue epilogue, cudaStream_t s, const char* what) {
   if (M == 0 || N == 0) return;
   if (K % 8 == 0 && detail::aligned(A, 16) && detail::aligned(B, 16)) {
-    launch<true>(A, B, M, N, K, epilogue, s, what);
+    launch<T, true>(A, B, M, N, K, epilogue, s, what);
   } else {
-    launch<false>(A, B, M, N, K, epilogue, s, what);
+    launch<T, false>(A, B, M, N, K, epilogue, s, what);
   }
 }
 

@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <cublas_v2.h>
 #include <cuda_bf16.h>
@@ -90,6 +91,15 @@ void gemm_07_cp_async_double_buffer(const float* A, const float* B, float* C, in
                                     cudaStream_t s);
 void gemm_08_wmma_bf16(const bf16* A, const bf16* B, float* C, int M, int N, int K, cudaStream_t s);
 void gemm_09_mma_sync_ldmatrix(const bf16* A, const bf16* B, float* C, int M, int N, int K, cudaStream_t s);
+// Step 9's tilings (09_layout.h: step09::Tilings), for timing them side by side (gemm_ladder --step9-tilings).
+// Index 0 is the one gemm_09_mma_sync_ldmatrix uses; InputError for an index out of range.
+struct Step9Tiling {
+  std::string name;    // "128x256x32_w64x64_s4": block tile BM×BN×BK, warp tile, stages
+  size_t smem_bytes;   // dynamic shared memory per block (a device allows cudaDeviceProp::sharedMemPerBlockOptin)
+};
+std::vector<Step9Tiling> gemm_09_tilings();
+void gemm_09_mma_sync_ldmatrix_tiling(int tiling, const bf16* A, const bf16* B, float* C, int M, int N, int K,
+                                      cudaStream_t s);
 // Throws CudaError when not built for sm_90a or when the device is not compute capability 9.0.
 void gemm_10_wgmma_tma(const bf16* A, const bf16* B, float* C, int M, int N, int K, cudaStream_t s);
 

@@ -4,6 +4,7 @@
 //   build/cuda_opt/gemm_ladder                          # every step, every shape (a few minutes on an H100)
 //   build/cuda_opt/gemm_ladder --steps 0,7,9,10 --shapes 8b --tokens 4096 --csv ladder.csv
 //   build/cuda_opt/gemm_ladder --shapes 1000x3000x777 --steps 1-10
+//   build/cuda_opt/gemm_ladder --steps 0,9 --step9-tilings all --shapes 8b --tokens 4096   # step 9's tile shapes
 //
 // For each shape C[M,N] = A[M,K]·B[N,K]ᵀ (A: tokens × in features, B: a Linear weight [out, in]):
 //   1. random A, B in [-1, 1) (core/rng.h) and their bf16 copies; references from cuBLAS in pedantic math mode:
@@ -114,8 +115,38 @@ std::vector<Shape> make_shapes(const std::string& spec, const std::vector<int>& 
   return shapes;
 }
 
+// --step9-tilings: "all", or names / indices of gemm_09_tilings(), comma-separated
+std::vector<int> parse_tilings(const std::string& spec) {
+  const std::vector<Step9Tiling> known = gemm_09_tilings();
+  std::vector<int> out;
+  std::stringstream ss(spec);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item.empty()) continue;
+    if (item == "all") {
+      for (size_t i = 0; i < known.size(); ++i) out.push_back(static_cast<int>(i));
+      continue;
+    }
+    int found = -1;
+    for (size_t i = 0; i < known.size(); ++i) {
+      if (item == known[i].name || item == std::to_string(i)) found = static_cast<int>(i);
+    }
+    if (found < 0) {
+      std::string names;
+      for (const Step9Tiling& t : known) {
+        if (!names.empty()) names += ", ";
+        names += t.name;
+      }
+      throw InputError("--step9-tilings: no tiling '" + item + "' (there are: all, " + names + ")");
+    }
+    out.push_back(found);
+  }
+  return out;
+}
+
 struct Options {
   std::vector<int> steps;
+  std::vector<int> tilings9;  // step 9's tilings timed as extra rows (gemm_09_tilings indices)
   std::vector<Shape> shapes;
   int warmup = 2;
   int repeats = 20;
@@ -141,6 +172,7 @@ struct Events {
 
 struct Row {
   int step = 0;
+  int tiling = -1;  // step 9 only: a tiling of gemm_09_tilings() (an extra row), -1 for the step itself
   Precision precision = Precision::kF32;
   std::string shape;
   int M = 0, N = 0, K = 0;
@@ -151,6 +183,14 @@ struct Row {
 };
 
 const char* precision_name(Precision p) { return p == Precision::kF32 ? "fp32" : "bf16"; }
+
+// "09_mma_sync_ldmatrix", or "09:128x128x32_w64x32_s4" for one of step 9's tilings
+std::string row_name(const Row& r) {
+  if (r.tiling < 0) return gemm_step_name(r.step);
+  std::string name = "09:";
+  name += gemm_09_tilings()[static_cast<size_t>(r.tiling)].name;
+  return name;
+}
 
 // Everything one shape needs on the device.
 struct ShapeData {
@@ -172,7 +212,7 @@ std::string fmt_err(double v) {
 }
 
 void print_row(const Row& r) {
-  std::printf("%-28s %-5s %-16s %6d %6d %6d %10s %9s %7s  %-9s %-9s %s\n", gemm_step_name(r.step),
+  std::printf("%-28s %-5s %-16s %6d %6d %6d %10s %9s %7s  %-9s %-9s %s\n", row_name(r).c_str(),
               precision_name(r.precision), r.shape.c_str(), r.M, r.N, r.K, fmt(r.median_ms, 3).c_str(),
               fmt(r.tflops, 2).c_str(), fmt(r.pct_cublas, 1).c_str(), fmt_err(r.err_before).c_str(),
               fmt_err(r.err_after).c_str(), r.status.c_str());
@@ -228,15 +268,38 @@ class Ladder {
         }
         print_row(r);
         rows.push_back(r);
+        if (step == 9 && r.status.rfind("SKIP", 0) != 0) {
+          for (const int t : opt_.tilings9) rows.push_back(run_tiling(t, sh, d, cublas_ms[p]));
+        }
       }
     }
     return rows;
   }
 
+  // One of step 9's tilings on this shape, as an extra row (skipped where it needs more shared memory than the
+  // device gives a block).
+  Row run_tiling(int tiling, const Shape& sh, ShapeData& d, double cublas_ms) {
+    Row r;
+    r.step = 9, r.tiling = tiling, r.precision = Precision::kBF16, r.shape = sh.name, r.M = sh.M, r.N = sh.N;
+    r.K = sh.K;
+    const Step9Tiling& t = gemm_09_tilings()[static_cast<size_t>(tiling)];
+    if (t.smem_bytes > prop_.sharedMemPerBlockOptin) {
+      r.status = "SKIP (needs " + std::to_string(t.smem_bytes / 1024) + " KB of shared memory; the device allows " +
+                 std::to_string(prop_.sharedMemPerBlockOptin / 1024) + ")";
+    } else {
+      measure(9, Precision::kBF16, sh, d, r);
+      if (cublas_ms > 0 && !std::isnan(r.median_ms)) r.pct_cublas = 100.0 * cublas_ms / r.median_ms;
+    }
+    print_row(r);
+    return r;
+  }
+
  private:
-  void launch(int step, Precision p, const Shape& sh, ShapeData& d) {
+  void launch(int step, int tiling, Precision p, const Shape& sh, ShapeData& d) {
     cudaStream_t s = stream_.get();
-    if (p == Precision::kF32) {
+    if (tiling >= 0) {
+      gemm_09_mma_sync_ldmatrix_tiling(tiling, d.A16.data(), d.B16.data(), d.C.data(), sh.M, sh.N, sh.K, s);
+    } else if (p == Precision::kF32) {
       gemm_f32(step, d.A.data(), d.B.data(), d.C.data(), sh.M, sh.N, sh.K, s, handle_.get());
     } else {
       gemm_bf16(step, d.A16.data(), d.B16.data(), d.C.data(), sh.M, sh.N, sh.K, s, handle_.get());
@@ -252,7 +315,7 @@ class Ladder {
     Events ev;
     // 1. poisoned output, one run, check
     poison(d.C.data(), c_n, s);
-    launch(step, p, sh, d);
+    launch(step, r.tiling, p, sh, d);
     QWEN3_CUDA_CHECK(cudaStreamSynchronize(s), std::string("gemm_ladder: step ") + gemm_step_name(step));
     const GemmError e1 = compare(d.C.data(), ref, c_n, s);
     r.err_before = e1.rel_l2;
@@ -262,9 +325,9 @@ class Ladder {
       return;
     }
     // 2. warm-up (module loading and cuBLAS's heuristics happen here), the last run timed to size the repeats
-    for (int i = 0; i < opt_.warmup; ++i) launch(step, p, sh, d);
+    for (int i = 0; i < opt_.warmup; ++i) launch(step, r.tiling, p, sh, d);
     QWEN3_CUDA_CHECK(cudaEventRecord(ev.start, s), "gemm_ladder: event");
-    launch(step, p, sh, d);
+    launch(step, r.tiling, p, sh, d);
     QWEN3_CUDA_CHECK(cudaEventRecord(ev.stop, s), "gemm_ladder: event");
     QWEN3_CUDA_CHECK(cudaEventSynchronize(ev.stop), std::string("gemm_ladder: step ") + gemm_step_name(step));
     float first_ms = 0;
@@ -277,7 +340,7 @@ class Ladder {
     for (int i = 0; i < repeats; ++i) {
       QWEN3_CUDA_CHECK(cudaMemsetAsync(flush_.data(), i & 0xFF, flush_.bytes(), s), "gemm_ladder: flushing L2");
       QWEN3_CUDA_CHECK(cudaEventRecord(ev.start, s), "gemm_ladder: event");
-      launch(step, p, sh, d);
+      launch(step, r.tiling, p, sh, d);
       QWEN3_CUDA_CHECK(cudaEventRecord(ev.stop, s), "gemm_ladder: event");
       QWEN3_CUDA_CHECK(cudaEventSynchronize(ev.stop), std::string("gemm_ladder: step ") + gemm_step_name(step));
       QWEN3_CUDA_CHECK(cudaEventElapsedTime(&ms[i], ev.start, ev.stop), "gemm_ladder: event");
@@ -308,7 +371,7 @@ void write_csv(const std::string& path, const std::vector<Row>& rows, const cuda
   f << "device,step,name,precision,shape,M,N,K,median_ms,min_ms,repeats,tflops,pct_cublas,rel_err_before,"
        "rel_err_after,status\n";
   for (const Row& r : rows) {
-    f << '"' << prop.name << "\"," << r.step << ',' << gemm_step_name(r.step) << ',' << precision_name(r.precision)
+    f << '"' << prop.name << "\"," << r.step << ',' << row_name(r) << ',' << precision_name(r.precision)
       << ',' << r.shape << ',' << r.M << ',' << r.N << ',' << r.K << ',' << fmt(r.median_ms, 4) << ','
       << fmt(r.min_ms, 4) << ',' << r.repeats << ',' << fmt(r.tflops, 3) << ',' << fmt(r.pct_cublas, 1) << ','
       << fmt_err(r.err_before) << ',' << fmt_err(r.err_after) << ",\"" << r.status << "\"\n";
@@ -342,10 +405,17 @@ int main(int argc, char** argv) {
                  "steps 1-3 (naive, coalesced, smem tiling) skip shapes above this many GFLOP")
       ->capture_default_str();
   app.add_option("--csv", opt.csv, "also write every row to this CSV file");
+  std::string tilings_spec;
+  app.add_option("--step9-tilings", tilings_spec,
+                 "also time step 9 with these tilings (block tile, warp tile, stages), each as a row after step 9's: "
+                 "all, or names or indices, comma-separated (e.g. 128x128x32_w64x32_s4)");
   CLI11_PARSE(app, argc, argv);
 
   try {
     opt.steps = parse_steps(steps_spec);
+    opt.tilings9 = parse_tilings(tilings_spec);
+    if (!opt.tilings9.empty() && std::find(opt.steps.begin(), opt.steps.end(), 9) == opt.steps.end())
+      throw InputError("--step9-tilings: step 9 is not among --steps");
     if (opt.steps.front() != 0) opt.steps.insert(opt.steps.begin(), 0);  // the baseline, for % of cuBLAS
     std::vector<int> tokens;
     {
