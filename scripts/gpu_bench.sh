@@ -3,7 +3,8 @@
 # passed). Every figure is printed by the project's own programs; the logs, CSVs, JSONs and traces go to
 # build-gpu/bench/ and, when $OUT is set, to $OUT/bench.tgz with the summary in $OUT/bench_summary.txt.
 #   1. gemm_ladder, steps 0, 9, 10: the GEMMs cuda_opt is built on, 8B shapes at M = 4096 and 4096³, and step 9's
-#      tilings side by side (--step9-tilings all)
+#      tilings side by side (--step9-tilings all), after the ceilings step 9 runs under (--ceilings: mma.sync and
+#      ldmatrix on their own)
 #   2. cuda_opt, 8B config, 1024 tokens, batch 1 and 8: --gemm ladder vs --gemm cublas, and --no-graph
 #      (the issue's end-to-end ratios; the cuBLAS bf16 4096³ rate is measured by bench in the same run)
 #   3. the throughput grid, cuda_opt vs the PyTorch peer (transformers' Qwen3Model, bf16, sdpa), same cells
@@ -39,6 +40,7 @@ run() {  # run NAME COMMAND...: output to $BENCH/NAME.log, and its last lines to
 : >"$BENCH/summary.txt"
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,power.draw --format=csv,noheader >>"$BENCH/summary.txt" 2>&1
 
+TAIL=8 run ceilings build-gpu/cuda_opt/gemm_ladder --ceilings --budget 0.5
 TAIL=42 run ladder build-gpu/cuda_opt/gemm_ladder --steps 0,9,10 --step9-tilings all --shapes 8b,cube --tokens 4096 \
   --budget 0.5 --csv "$BENCH/ladder_top.csv"
 for g in ladder cublas; do

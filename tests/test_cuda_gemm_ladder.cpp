@@ -200,6 +200,21 @@ TEST(GemmStep9Tilings, EveryTilingFallsBackOnUnalignedPointers) {
   expect_every_tiling_matches({Dims{200, 136, 256}, Dims{129, 260, 64}}, 1);
 }
 
+// The microbenchmarks behind gemm_ladder --ceilings run and give figures in the range any sm_80+ GPU can have
+// (an mma.sync of 2048 multiply-adds per clock per SM at most; shared memory at most 512 bytes per clock).
+TEST(GemmLadder, InstructionCeilingsArePlausible) {
+  QWEN3_REQUIRE_GPU();
+  CudaStream stream;
+  const InstructionCeilings c = measure_instruction_ceilings(stream.get());
+  std::printf("mma.sync: %.1f TFLOP/s, %.3f per SM clock; ldmatrix.x4: %.1f bytes per SM clock\n", c.mma_tflops,
+              c.mma_per_clock_per_sm, c.ldmatrix_bytes_per_clock_per_sm);
+  EXPECT_GT(c.mma_tflops, 10.0);
+  EXPECT_GT(c.mma_per_clock_per_sm, 0.05);
+  EXPECT_LE(c.mma_per_clock_per_sm, 4.0);
+  EXPECT_GT(c.ldmatrix_bytes_per_clock_per_sm, 16.0);
+  EXPECT_LE(c.ldmatrix_bytes_per_clock_per_sm, 512.0);
+}
+
 TEST(GemmLadder, StepTableAndDispatcherRules) {
   // no GPU needed: names, precisions, support rules, bad step numbers and precision mismatches
   EXPECT_STREQ(gemm_step_name(0), "00_cublas");

@@ -103,6 +103,15 @@ void gemm_09_mma_sync_ldmatrix_tiling(int tiling, const bf16* A, const bf16* B, 
 // Throws CudaError when not built for sm_90a or when the device is not compute capability 9.0.
 void gemm_10_wgmma_tma(const bf16* A, const bf16* B, float* C, int M, int N, int K, cudaStream_t s);
 
+// ---- the ceilings step 9 runs under (instruction_ceilings.cu; gemm_ladder --ceilings) -------------------------
+struct InstructionCeilings {
+  double mma_tflops = 0;            // mma.sync.m16n8k16 bf16 -> fp32, operands in registers, every SM busy
+  double mma_per_clock_per_sm = 0;  // the same in mma per SM clock (one mma = 16·8·16 multiply-adds)
+  double ldmatrix_bytes_per_clock_per_sm = 0;  // ldmatrix.x4, conflict-free, bytes per SM clock
+};
+// Runs the two microbenchmarks on the current device (a few milliseconds); synchronises `s`.
+InstructionCeilings measure_instruction_ceilings(cudaStream_t s);
+
 // ---- helpers shared by the runner and the tests (gemm_util.cu) --------------------------------------------
 // Fills x[0 .. n) with uniform values in [-1, 1) from core/rng.h (seed, stream) on the device.
 void fill_random(float* x, size_t n, uint64_t seed, uint64_t stream, cudaStream_t s);

@@ -5,6 +5,7 @@
 //   build/cuda_opt/gemm_ladder --steps 0,7,9,10 --shapes 8b --tokens 4096 --csv ladder.csv
 //   build/cuda_opt/gemm_ladder --shapes 1000x3000x777 --steps 1-10
 //   build/cuda_opt/gemm_ladder --steps 0,9 --step9-tilings all --shapes 8b --tokens 4096   # step 9's tile shapes
+//   build/cuda_opt/gemm_ladder --ceilings     # mma.sync and ldmatrix on their own: the ceilings of step 9
 //
 // For each shape C[M,N] = A[M,K]·B[N,K]ᵀ (A: tokens × in features, B: a Linear weight [out, in]):
 //   1. random A, B in [-1, 1) (core/rng.h) and their bf16 copies; references from cuBLAS in pedantic math mode:
@@ -406,6 +407,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--csv", opt.csv, "also write every row to this CSV file");
   std::string tilings_spec;
+  bool ceilings = false;
+  app.add_flag("--ceilings", ceilings,
+               "measure instead the ceilings step 9 runs under: mma.sync.m16n8k16 with register operands (TFLOP/s, "
+               "mma per SM clock) and ldmatrix.x4 (bytes per SM clock), then cuBLAS bf16 at 4096³ for scale");
   app.add_option("--step9-tilings", tilings_spec,
                  "also time step 9 with these tilings (block tile, warp tile, stages), each as a row after step 9's: "
                  "all, or names or indices, comma-separated (e.g. 128x128x32_w64x32_s4)");
@@ -448,6 +453,15 @@ int main(int argc, char** argv) {
     std::printf("%-28s %-5s %-16s %6s %6s %6s %10s %9s %7s  %-9s %-9s %s\n", "step", "prec", "shape", "M", "N", "K",
                 "median_ms", "TFLOP/s", "%cuBLAS", "err", "err_after", "status");
 
+    if (ceilings) {
+      CudaStream stream;
+      const InstructionCeilings c = measure_instruction_ceilings(stream.get());
+      std::printf("mma.sync.m16n8k16 bf16->fp32, register operands: %.1f TFLOP/s, %.3f mma per SM clock\n",
+                  c.mma_tflops, c.mma_per_clock_per_sm);
+      std::printf("ldmatrix.x4, conflict-free: %.1f bytes per SM clock\n", c.ldmatrix_bytes_per_clock_per_sm);
+      opt.steps = {0};
+      opt.shapes = {Shape{"cube", 4096, 4096, 4096}};
+    }
     Ladder ladder(opt, prop);
     std::vector<Row> rows;
     for (const Shape& sh : opt.shapes) {
