@@ -153,7 +153,9 @@ std::vector<float> emulate_step09(const Operand& A, const Operand& B, std::vecto
     std::fill(smem.begin(), smem.end(), uint8_t{0xff});  // stale bytes: NaN-like bf16 if read before written
     for (int s = 0; s < T::kStages - 1 && s < slices; ++s) load_stage(s);
     std::vector<Acc> acc(static_cast<size_t>(T::kThreads / 32) * T::MT * T::NT, Acc{});
-    auto acc_at = [&](int w, int mt, int nt) -> Acc& { return acc[(static_cast<size_t>(w) * T::MT + mt) * T::NT + nt]; };
+    auto acc_at = [&](int w, int mt, int nt) -> Acc& {
+      return acc[(static_cast<size_t>(w) * T::MT + mt) * T::NT + nt];
+    };
     for (int s = 0; s < slices; ++s) {
       if (s + T::kStages - 1 < slices) load_stage(s + T::kStages - 1);  // the refill, before slice s is computed
       const uint32_t a_base = static_cast<uint32_t>((s % T::kStages) * T::kStageBytes), b_base = a_base + T::kABytes;

@@ -7,7 +7,7 @@
 //    layout (each lane gives the address of one 16-byte row). A's 16×16 fragment = one ldmatrix.x4; two n8 tiles
 //    of B (B [N,K] row-major is exactly the "col" operand: rows of n, contiguous k) = one ldmatrix.x4.
 // 3. A swizzle instead of padding (09_layout.h: swizzle): a shared row is BK = 32 bf16 = 64 bytes = four 16-byte
-//    chunks, and chunk c of row r is stored at chunk c ^ ((r >> 1) & 3). The 8 rows an ldmatrix phase reads
+//    chunks, and chunk c of row r is stored at chunk c ^ ((r >> 1) & 3) (with 64-wide slices, c ^ (r % 8)). The 8 rows an ldmatrix phase reads
 //    (r = 8q .. 8q+7, one logical chunk) then land in 8 different 16-byte slots of a 128-byte bank window: no
 //    conflicts, no wasted bytes, and cp.async can still write whole 16-byte chunks.
 // 4. A multi-stage pipeline (kStages = 4 slices in flight, the CUTLASS "multistage" order): wait for slice s,
@@ -37,8 +37,10 @@
 //    64 KB for 256 mma.m16n8k16: 2 clocks of shared memory per mma, so at most 0.5 mma per clock per SM where
 //    the tensor cores (wgmma peak) do 1. 354-376 TFLOP/s measured is 70-80% of that bound (at 1.98-1.76 GHz).
 //    A 64×64 warp tile loads 4 A + 4 B fragments for 32 mma (was 4 + 2 for 16): the 128×256 block writes 24 KB
-//    and reads 64 KB per slice for 512 mma, 1.375 clocks per mma, a bound of 0.73 mma per clock. Cost: 128 accumulators per thread (one
-//    block of 8 warps per SM instead of two), each warp with twice the independent mma to hide latency.
+//    and reads 64 KB per slice for 512 mma, 1.375 clocks per mma, a bound of 0.73 mma per clock. Cost: 128
+//    accumulators per thread (one block of 8 warps per SM instead of two), each warp with twice the independent
+//    mma to hide latency. The other tilings gemm_ladder --step9-tilings can time are listed in 09_layout.h, and
+//    gemm_ladder --ceilings measures the two assumptions above (ldmatrix's bytes per clock, mma.sync's peak).
 //    Prediction: 55-65% of cuBLAS bf16 on the 8B shapes at M = 4096 (75% of the new bound would be ~68%; mma.sync
 //    is not expected to get that close to the Hopper peak). Measured: not yet (written without a GPU).
 //
