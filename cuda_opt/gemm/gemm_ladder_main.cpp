@@ -409,7 +409,7 @@ int main(int argc, char** argv) {
   std::string tilings_spec;
   bool ceilings = false;
   app.add_flag("--ceilings", ceilings,
-               "measure instead the ceilings step 9 runs under: mma.sync.m16n8k16 with register operands (TFLOP/s, "
+               "instead of the ladder, measure the ceilings step 9 runs under: mma.sync.m16n8k16 with register operands (TFLOP/s, "
                "mma per SM clock) and ldmatrix.x4 (bytes per SM clock), then cuBLAS bf16 at 4096³ for scale");
   app.add_option("--step9-tilings", tilings_spec,
                  "also time step 9 with these tilings (block tile, warp tile, stages), each as a row after step 9's: "
@@ -450,9 +450,6 @@ int main(int argc, char** argv) {
     std::printf("device: %s (compute capability %d.%d, %d SMs, L2 %.0f MB); step 10 %s\n", prop.name, prop.major,
                 prop.minor, prop.multiProcessorCount, prop.l2CacheSize / 1e6,
                 gemm_step_supported(10, prop) ? "runs" : "falls back to step 9 (its row is skipped)");
-    std::printf("%-28s %-5s %-16s %6s %6s %6s %10s %9s %7s  %-9s %-9s %s\n", "step", "prec", "shape", "M", "N", "K",
-                "median_ms", "TFLOP/s", "%cuBLAS", "err", "err_after", "status");
-
     if (ceilings) {
       CudaStream stream;
       const InstructionCeilings c = measure_instruction_ceilings(stream.get());
@@ -462,6 +459,9 @@ int main(int argc, char** argv) {
       opt.steps = {0};
       opt.shapes = {Shape{"cube", 4096, 4096, 4096}};
     }
+    std::printf("%-28s %-5s %-16s %6s %6s %6s %10s %9s %7s  %-9s %-9s %s\n", "step", "prec", "shape", "M", "N", "K",
+                "median_ms", "TFLOP/s", "%cuBLAS", "err", "err_after", "status");
+
     Ladder ladder(opt, prop);
     std::vector<Row> rows;
     for (const Shape& sh : opt.shapes) {
