@@ -169,7 +169,8 @@ void App::set_highlight(std::vector<std::string> labels, bool merged, bool by_ca
     // Which string ids belong: decided once per id, then one pass over the slices.
     std::vector<uint8_t> on(t.strings.size(), 0);
     for (uint32_t id = 0; id < t.strings.size(); ++id) {
-      const std::string label = merged && !by_category ? merge_layer_numbers(t.strings[id]) : std::string(t.strings[id]);
+      const std::string_view shown = by_category ? t.strings[id] : t.label_of(id);  // as the statistics row shows it
+      const std::string label = merged && !by_category ? merge_layer_numbers(shown) : std::string(shown);
       on[id] = std::find(highlight.labels.begin(), highlight.labels.end(), label) != highlight.labels.end();
     }
     auto& rows = highlight.rows[d];

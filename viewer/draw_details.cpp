@@ -137,7 +137,7 @@ void draw_details_panel(App& app) {
   ImGui::TextDisabled("%.*s  |  %s", static_cast<int>(cat.size()), cat.data(), t.track_label(s.track).c_str());
   if (ImGui::SmallButton("Zoom to it (F)")) app.fit_selection();
   ImGui::SameLine();
-  if (ImGui::SmallButton("Highlight all like it")) app.set_highlight({std::string(name)}, false, false);
+  if (ImGui::SmallButton("Highlight all like it")) app.set_highlight({std::string(t.label(s))}, false, false);
   ImGui::SameLine();
   if (ImGui::SmallButton("Measure it (M)")) app.set_interval(rel(app, sel.source, s.start), rel(app, sel.source, s.end()), true);
 

@@ -191,7 +191,7 @@ void draw_stats_tab(App& app) {
 
   std::vector<int> shown;
   for (int i = 0; i < static_cast<int>(st.by_name.size()); ++i)
-    if (app.stats_filter.matches(st.by_name[static_cast<size_t>(i)].label)) shown.push_back(i);
+    if (app.stats_filter.matches(st.by_name[static_cast<size_t>(i)].search)) shown.push_back(i);
   ImGui::SameLine();
   ImGui::TextDisabled("%s of %s names  |  work: %s", format_count(shown.size()).c_str(),
                       format_count(st.by_name.size()).c_str(), format_duration(static_cast<double>(st.basis_total), 4).c_str());
@@ -213,7 +213,7 @@ void draw_stats_tab(App& app) {
     specs->SpecsDirty = false;
     shown.clear();
     for (int i = 0; i < static_cast<int>(st.by_name.size()); ++i)
-      if (app.stats_filter.matches(st.by_name[static_cast<size_t>(i)].label)) shown.push_back(i);
+      if (app.stats_filter.matches(st.by_name[static_cast<size_t>(i)].search)) shown.push_back(i);
   }
   ImGuiListClipper clipper;
   clipper.Begin(static_cast<int>(shown.size()));

@@ -378,7 +378,7 @@ void draw_timeline(App& app, ImVec2 size) {
           if (!highlighted && x1 - x0 > fs * 1.5f) {
             const Slice& s = t.slices[b.first];
             dur_text = format_duration(static_cast<double>(s.dur));
-            draw_box_label(dl, x0, x1, ry, ry + m.row_h, t.name(s), text_color_on(col), &dur_text);
+            draw_box_label(dl, x0, x1, ry, ry + m.row_h, t.label(s), text_color_on(col), &dur_text);
           }
         }
       }
@@ -397,7 +397,7 @@ void draw_timeline(App& app, ImVec2 size) {
             if (b.count == 1 && x1 - x0 > fs * 1.5f) {
               const Slice& s = t.slices[b.first];
               dur_text = format_duration(static_cast<double>(s.dur));
-              draw_box_label(dl, x0, x1, ry, ry + m.row_h, t.name(s), text_color_on(col), &dur_text);
+              draw_box_label(dl, x0, x1, ry, ry + m.row_h, t.label(s), text_color_on(col), &dur_text);
             }
           }
         }

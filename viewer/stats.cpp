@@ -116,7 +116,7 @@ Stats compute_stats(const Trace& t, const StatsOptions& o) {
     for (const Slice& s : t.slices) {
       const uint32_t n = name_of(s);
       if (!in_scope(s) || group_of[n] != kNone) continue;
-      std::string label = o.merge_layers ? merge_layer_numbers(t.strings[n]) : std::string(t.strings[n]);
+      std::string label = o.merge_layers ? merge_layer_numbers(t.label_of(n)) : std::string(t.label_of(n));
       auto [it, fresh] = by_label.try_emplace(label, static_cast<uint32_t>(labels.size()));
       if (fresh) {
         labels.push_back(std::move(label));
@@ -130,6 +130,13 @@ Stats compute_stats(const Trace& t, const StatsOptions& o) {
   for (size_t k = 0; k < st.by_name.size(); ++k) {
     st.by_name[k].label = std::move(labels[k]);
     st.by_name[k].names = std::move(names[k]);
+    StatsRow& r = st.by_name[k];
+    r.search = r.label;
+    for (uint32_t n : r.names) {
+      if (t.label_of(n) == t.strings[n]) continue;  // shown as it is: already in the label
+      r.search += '\n';
+      r.search += t.strings[n];
+    }
   }
 
   // Categories: dense ids over the categories that occur.

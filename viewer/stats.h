@@ -47,6 +47,7 @@ struct StatsRow {
   double share = 0;            // basis_total / Stats::basis_total
   Ns self_total = 0;           // total minus time in children
   std::vector<uint32_t> names; // name ids grouped in this row (one unless merge_layers)
+  std::string search;          // the label, then the rows' full names, newline-separated: what the filter reads
   uint32_t dur_begin = 0;      // sorted durations: Stats::durations[dur_begin, dur_begin + calls)
 };
 

@@ -138,6 +138,7 @@ struct Trace {
   std::vector<Flow> flows;
   std::vector<std::pair<uint32_t, uint32_t>> flow_index;  // (slice, flow), sorted: flows touching a slice
   std::vector<std::pair<std::string, std::string>> metadata;  // the file's "otherData" (device, backend, ...)
+  std::vector<uint32_t> display;  // per string id: the id of what to show for it (label_of)
 
   Ns start = 0, end = 0;       // the earliest and latest time of anything in the trace
   bool has_gpu = false;        // some GPU track has slices
@@ -147,6 +148,10 @@ struct Trace {
 
   std::string_view str(uint32_t id) const { return id == kNone ? std::string_view{} : strings[id]; }
   std::string_view name(const Slice& s) const { return str(s.name); }
+  // What to show for a name: a kernel's short name (kernel_name.h), else the name itself. The full name stays
+  // in tooltips and the details panel.
+  std::string_view label_of(uint32_t name) const { return name < display.size() ? str(display[name]) : str(name); }
+  std::string_view label(const Slice& s) const { return label_of(s.name); }
   std::string_view category(const Slice& s) const { return str(s.cat); }
   std::span<const Arg> args_of(uint32_t begin, uint16_t count) const { return {args.data() + begin, count}; }
   std::string_view arg_value(const Arg& a) const { return std::string_view(arg_text).substr(a.offset, a.len); }

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "core/error.h"
+#include "viewer/kernel_name.h"
 
 namespace qwen3::viewer {
 
@@ -470,6 +471,20 @@ Trace TraceBuilder::finish() {
   const size_t dangling = open_flow_starts_.size() + open_flow_finishes_.size();
   if (unbound > 0) note(std::to_string(unbound) + " flow(s) not drawn: no slice at one of their ends");
   if (dangling > 0) note(std::to_string(dangling) + " flow event(s) without their other end");
+
+  // ---- 7. what to show for each name: a kernel's short name (kernel_name.h), else the name itself -------
+  const auto named = static_cast<uint32_t>(t.strings.size());
+  t.display.resize(named);
+  std::vector<uint8_t> is_slice_name(named, 0);
+  for (const Slice& s : t.slices)
+    if (s.name < named) is_slice_name[s.name] = 1;
+  for (uint32_t id = 0; id < named; ++id) {
+    t.display[id] = id;
+    if (!is_slice_name[id]) continue;
+    const std::string brief = short_kernel_name(t.strings[id]);
+    if (brief != t.strings[id]) t.display[id] = t.strings.intern(brief);
+  }
+  for (uint32_t id = named; id < t.strings.size(); ++id) t.display.push_back(id);
 
   t.file_events = file_events_;
   t.problems = problems_;
