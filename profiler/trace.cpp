@@ -20,32 +20,6 @@ std::string kernel_category(std::string_view name) {
   return "elementwise";
 }
 
-std::string short_kernel_name(std::string_view name) {
-  std::string_view s = name;
-  if (s.empty() || s.back() != ')') return std::string(name);  // not a function signature: keep it whole
-  // Drop the parameter list: the balanced "(...)" at the end.
-  {
-    int depth = 0;
-    for (size_t i = s.size(); i-- > 0;) {
-      depth += s[i] == ')' ? 1 : s[i] == '(' ? -1 : 0;
-      if (depth == 0) {
-        s = s.substr(0, i);
-        break;
-      }
-    }
-  }
-  // Keep what follows the last "::" or space outside template brackets: drops namespaces and return type.
-  int angle = 0;
-  size_t start = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    angle += s[i] == '<' ? 1 : s[i] == '>' ? -1 : 0;
-    if (angle == 0 && s[i] == ' ') start = i + 1;
-    if (angle == 0 && s[i] == ':' && i + 1 < s.size() && s[i + 1] == ':') start = i + 2;
-  }
-  const std::string_view short_name = s.substr(start);
-  return short_name.empty() ? std::string(name) : std::string(short_name);
-}
-
 size_t Trace::track(int64_t pid, int64_t tid, const std::string& process_name, const std::string& thread_name,
                     bool gpu) {
   for (size_t i = 0; i < tracks.size(); ++i) {

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "profiler/kernel_name.h"  // short_kernel_name
+
 namespace qwen3::prof {
 
 // The categories of the "cat" field, the same everywhere (trace, summary, viewer colours):
@@ -24,10 +26,7 @@ inline constexpr const char* kCategories[] = {"gemm",    "attention", "norm",   
 // nvjet, cutlass, wgmma, mma) -> gemm; attention, softmax, flash -> attention; norm -> norm; else elementwise.
 std::string kernel_category(std::string_view kernel_name);
 
-// A demangled kernel name without its return type, namespaces and parameter list, template arguments kept:
-// "void qwen3::cuda_naive::(anonymous namespace)::linear_kernel(float const*, ...)" -> "linear_kernel".
-// A name that is not a signature (no parameter list: "nvjet_hsh_...", "Memcpy HtoD") is kept whole.
-std::string short_kernel_name(std::string_view kernel_name);
+// short_kernel_name (a kernel's name without return type, qualifiers and parameters): profiler/kernel_name.h.
 
 struct Track {
   int64_t pid = 0;

@@ -65,6 +65,24 @@ TEST(Trace, ShortKernelNames) {
   EXPECT_EQ(prof::short_kernel_name("void gemm_05<128, 64, (bool)1>(float const*, float*)"), "gemm_05<128, 64, (bool)1>");
   EXPECT_EQ(prof::short_kernel_name("nvjet_hsh_128x256_64x4_2x1_v_bz_coopA_TNT"), "nvjet_hsh_128x256_64x4_2x1_v_bz_coopA_TNT");
   EXPECT_EQ(prof::short_kernel_name("[CUDA memcpy HtoD]"), "[CUDA memcpy HtoD]");
+  // as CUPTI recorded cuda_opt's kernels on the H100 (docs/results/raw/trace_opt_8b_800.json.gz): qualifiers
+  // inside the template arguments go too
+  EXPECT_EQ(prof::short_kernel_name("void qwen3::gemm::step10::wgmma_tma_kernel<qwen3::cuda_opt::AddF32>(CUtensorMap_st, "
+                                    "CUtensorMap_st, int, int, int, qwen3::cuda_opt::AddF32)"),
+            "wgmma_tma_kernel<AddF32>");
+  EXPECT_EQ(prof::short_kernel_name("void qwen3::cuda_opt::(anonymous namespace)::flash_attention_kernel<128>("
+                                    "__nv_bfloat16 const*, long, int const*, int, int, float, __nv_bfloat16*)"),
+            "flash_attention_kernel<128>");
+  // PyTorch's: nested template arguments with spaces
+  EXPECT_EQ(prof::short_kernel_name("void at::native::vectorized_elementwise_kernel<4, at::native::FillFunctor<float>, "
+                                    "at::detail::Array<char*, 1> >(int, at::native::FillFunctor<float>, "
+                                    "at::detail::Array<char*, 1>)"),
+            "vectorized_elementwise_kernel<4, FillFunctor<float>, Array<char*, 1> >");
+  // not signatures: kept whole
+  for (const char* name : {"forward (CUDA graph replay)", "aten::linear", "layer 3 / attention / q_proj", "Memcpy HtoD",
+                           "", "cudaLaunchKernel", "rms_norm (x)", "a::b(", "operator>(int)"}) {
+    EXPECT_EQ(prof::short_kernel_name(name), name);
+  }
 }
 
 TEST(Trace, NestingCheckFindsOverlaps) {

@@ -148,8 +148,8 @@ struct Trace {
 
   std::string_view str(uint32_t id) const { return id == kNone ? std::string_view{} : strings[id]; }
   std::string_view name(const Slice& s) const { return str(s.name); }
-  // What to show for a name: a kernel's short name (kernel_name.h), else the name itself. The full name stays
-  // in tooltips and the details panel.
+  // What to show for a name: a kernel's short name (profiler/kernel_name.h), else the name itself. The full
+  // name stays in tooltips and the details panel.
   std::string_view label_of(uint32_t name) const { return name < display.size() ? str(display[name]) : str(name); }
   std::string_view label(const Slice& s) const { return label_of(s.name); }
   std::string_view category(const Slice& s) const { return str(s.cat); }

@@ -7,7 +7,7 @@
 #include <numeric>
 
 #include "core/error.h"
-#include "viewer/kernel_name.h"
+#include "profiler/kernel_name.h"
 
 namespace qwen3::viewer {
 
@@ -472,16 +472,16 @@ Trace TraceBuilder::finish() {
   if (unbound > 0) note(std::to_string(unbound) + " flow(s) not drawn: no slice at one of their ends");
   if (dangling > 0) note(std::to_string(dangling) + " flow event(s) without their other end");
 
-  // ---- 7. what to show for each name: a kernel's short name (kernel_name.h), else the name itself -------
+  // ---- 7. what to show for each name: on GPU tracks a kernel's short name (profiler/kernel_name.h) ------
   const auto named = static_cast<uint32_t>(t.strings.size());
   t.display.resize(named);
-  std::vector<uint8_t> is_slice_name(named, 0);
+  std::vector<uint8_t> on_gpu(named, 0);  // the name of some slice on a GPU track
   for (const Slice& s : t.slices)
-    if (s.name < named) is_slice_name[s.name] = 1;
+    if (s.name < named && t.tracks[s.track].gpu) on_gpu[s.name] = 1;
   for (uint32_t id = 0; id < named; ++id) {
     t.display[id] = id;
-    if (!is_slice_name[id]) continue;
-    const std::string brief = short_kernel_name(t.strings[id]);
+    if (!on_gpu[id]) continue;
+    const std::string brief = prof::short_kernel_name(t.strings[id]);
     if (brief != t.strings[id]) t.display[id] = t.strings.intern(brief);
   }
   for (uint32_t id = named; id < t.strings.size(); ++id) t.display.push_back(id);

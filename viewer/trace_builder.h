@@ -10,7 +10,8 @@
 //   4. regroups each track's slices by depth into rows (sorted by start and by end, so binary-searchable);
 //   5. orders processes and tracks (sort_index metadata, else numeric id), marks GPU tracks, binds flows
 //      to slices, sorts instants and counters;
-//   6. gives each slice name what to show for it (Trace::label_of: a kernel's short name, kernel_name.h).
+//   6. gives each name what to show for it (Trace::label_of: on GPU tracks a kernel's short name,
+//      profiler/kernel_name.h).
 // Invalid events are "problems": in strict mode the first one throws a FormatError naming the event; in
 // lenient mode the event is dropped and the message kept (Trace::messages) for the window and stderr.
 #pragma once
