@@ -13,6 +13,7 @@ TEST(GemmLadder, NotBuilt) {
 }
 #else
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -22,6 +23,7 @@ TEST(GemmLadder, NotBuilt) {
 #include "core/config.h"
 #include "core/error.h"
 #include "cuda_naive/device.h"
+#include "test_util.h"
 #include "tests/gpu_test_util.h"
 #include "cuda_opt/gemm/gemm.h"
 
@@ -213,6 +215,25 @@ TEST(GemmLadder, InstructionCeilingsArePlausible) {
   EXPECT_LE(c.mma_per_clock_per_sm, 4.0);
   EXPECT_GT(c.ldmatrix_bytes_per_clock_per_sm, 16.0);
   EXPECT_LE(c.ldmatrix_bytes_per_clock_per_sm, 512.0);
+}
+
+// gemm_ladder's bad input: one line on stderr naming the option, exit status 1, before any GPU is needed.
+TEST(GemmLadderCli, BadInputIsOneLineAndExitOne) {
+  struct Case {
+    const char* args;
+    const char* says;
+  };
+  for (const Case& c : {Case{"--steps 11", "no step 11"}, Case{"--steps x", "--steps: cannot read 'x'"},
+                        Case{"--shapes bogus", "unknown shape 'bogus'"}, Case{"--shapes 0x5x5", "needs positive sizes"},
+                        Case{"--tokens -3", "'-3' must be positive"},
+                        Case{"--step9-tilings bogus", "no tiling 'bogus' (there are: all, 128x256x32_w64x64_s4"},
+                        Case{"--steps 0,10 --step9-tilings all", "step 9 is not among --steps"}}) {
+    const test::CommandResult r = test::run_command(test::shell_quote(QWEN3_GEMM_LADDER_PATH) + " " + c.args);
+    EXPECT_EQ(r.status, 1) << c.args;
+    EXPECT_EQ(r.err.rfind("gemm_ladder: ", 0), 0u) << c.args << ": " << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << c.args << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << c.args << ": " << r.err;
+  }
 }
 
 TEST(GemmLadder, StepTableAndDispatcherRules) {
