@@ -1,13 +1,13 @@
 #include "bench/gemm_peak.h"
 
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
 #include "core/rng.h"
+#include "core/safetensors.h"  // f32_to_bf16
 #include "cuda_naive/device.h"
 
 namespace qwen3::bench {
@@ -22,21 +22,10 @@ void cublas_check(cublasStatus_t status, const char* call) {
   }
 }
 
-// float -> bf16 bits, rounding to nearest even (the top 16 bits of the float, rounded).
-uint16_t to_bf16(float x) {
-  uint32_t bits = 0;
-  std::memcpy(&bits, &x, sizeof bits);
-  bits += 0x7FFFu + ((bits >> 16) & 1u);
-  return static_cast<uint16_t>(bits >> 16);
-}
-
-// Owns a cuBLAS handle and two CUDA events, released also when an exception unwinds.
-struct GemmResources {
+// Owns a cuBLAS handle, released also when an exception unwinds.
+struct CublasHandle {
   cublasHandle_t handle = nullptr;
-  cudaEvent_t start = nullptr, stop = nullptr;
-  ~GemmResources() {
-    if (stop) cudaEventDestroy(stop);
-    if (start) cudaEventDestroy(start);
+  ~CublasHandle() {
     if (handle) cublasDestroy(handle);
   }
 };
@@ -57,15 +46,14 @@ GemmPeak measure_bf16_gemm(int n, int warmup, int iterations) {
   // A and B: uniform in [-1, 1) from the portable RNG, as bf16 bits.
   std::vector<uint16_t> host(count);
   DeviceBuffer<uint16_t> A(count, "the GEMM peak's A"), B(count, "the GEMM peak's B"), C(count, "the GEMM peak's C");
-  for (size_t i = 0; i < count; ++i) host[i] = to_bf16(random_symmetric(7, 0, i));
+  for (size_t i = 0; i < count; ++i) host[i] = f32_to_bf16(random_symmetric(7, 0, i));
   A.upload(host.data(), count, "the GEMM peak's A");
-  for (size_t i = 0; i < count; ++i) host[i] = to_bf16(random_symmetric(7, 1, i));
+  for (size_t i = 0; i < count; ++i) host[i] = f32_to_bf16(random_symmetric(7, 1, i));
   B.upload(host.data(), count, "the GEMM peak's B");
 
-  GemmResources r;
+  CublasHandle r;
   cublas_check(cublasCreate(&r.handle), "cublasCreate");
-  QWEN3_CUDA_CHECK(cudaEventCreate(&r.start), "the GEMM peak's events");
-  QWEN3_CUDA_CHECK(cudaEventCreate(&r.stop), "the GEMM peak's events");
+  CudaTimer timer;
   const float alpha = 1.0f, beta = 0.0f;
   // C = A·B: bf16 inputs and output, fp32 accumulation (column-major, as cuBLAS reads it; square, so no matter).
   auto gemm = [&] {
@@ -75,12 +63,10 @@ GemmPeak measure_bf16_gemm(int n, int warmup, int iterations) {
                  "cublasGemmEx (bf16, fp32 accumulation)");
   };
   for (int i = 0; i < warmup; ++i) gemm();
-  QWEN3_CUDA_CHECK(cudaEventRecord(r.start), "the GEMM peak's start event");
+  timer.start(nullptr);  // the default stream, where the handle's GEMMs run
   for (int i = 0; i < iterations; ++i) gemm();
-  QWEN3_CUDA_CHECK(cudaEventRecord(r.stop), "the GEMM peak's stop event");
-  QWEN3_CUDA_CHECK(cudaEventSynchronize(r.stop), "the GEMM peak's GEMMs");
-  float ms = 0;
-  QWEN3_CUDA_CHECK(cudaEventElapsedTime(&ms, r.start, r.stop), "the GEMM peak's timing");
+  timer.stop(nullptr);
+  const float ms = timer.elapsed_ms("the GEMM peak's GEMMs");
 
   GemmPeak peak;
   peak.n = n;

@@ -127,6 +127,39 @@ class CudaStream {
   cudaStream_t s_ = nullptr;
 };
 
+// Two CUDA events, destroyed with their owner: times the work queued between start() and stop() on a stream.
+class CudaTimer {
+ public:
+  CudaTimer() {
+    QWEN3_CUDA_CHECK(cudaEventCreate(&start_), "creating a timing event");
+    try {
+      QWEN3_CUDA_CHECK(cudaEventCreate(&stop_), "creating a timing event");
+    } catch (...) {
+      cudaEventDestroy(start_);
+      throw;
+    }
+  }
+  ~CudaTimer() {
+    cudaEventDestroy(stop_);
+    cudaEventDestroy(start_);
+  }
+  CudaTimer(const CudaTimer&) = delete;
+  CudaTimer& operator=(const CudaTimer&) = delete;
+
+  void start(cudaStream_t s) { QWEN3_CUDA_CHECK(cudaEventRecord(start_, s), "recording a timing event"); }
+  void stop(cudaStream_t s) { QWEN3_CUDA_CHECK(cudaEventRecord(stop_, s), "recording a timing event"); }
+  // Waits for the stop event and returns the milliseconds since the start event; `op` names the timed work.
+  float elapsed_ms(const std::string& op) const {
+    QWEN3_CUDA_CHECK(cudaEventSynchronize(stop_), op);
+    float ms = 0;
+    QWEN3_CUDA_CHECK(cudaEventElapsedTime(&ms, start_, stop_), "reading a timing event: " + op);
+    return ms;
+  }
+
+ private:
+  cudaEvent_t start_ = nullptr, stop_ = nullptr;
+};
+
 // A non-owning view of an f32 tensor in device memory: what ModelWeights<DeviceTensor> holds.
 struct DeviceTensor {
   float* ptr = nullptr;

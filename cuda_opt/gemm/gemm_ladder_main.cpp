@@ -156,21 +156,6 @@ struct Options {
   std::string csv;
 };
 
-// CUDA events, released with their owner.
-struct Events {
-  cudaEvent_t start = nullptr, stop = nullptr;
-  Events() {
-    QWEN3_CUDA_CHECK(cudaEventCreate(&start), "gemm_ladder: creating events");
-    QWEN3_CUDA_CHECK(cudaEventCreate(&stop), "gemm_ladder: creating events");
-  }
-  ~Events() {
-    cudaEventDestroy(start);
-    cudaEventDestroy(stop);
-  }
-  Events(const Events&) = delete;
-  Events& operator=(const Events&) = delete;
-};
-
 struct Row {
   int step = 0;
   int tiling = -1;  // step 9 only: a tiling of gemm_09_tilings() (an extra row), -1 for the step itself
@@ -313,7 +298,7 @@ class Ladder {
     const size_t c_n = static_cast<size_t>(sh.M) * sh.N;
     const float* ref = p == Precision::kF32 ? d.ref_f32.data() : d.ref_bf16.data();
     const double tol = p == Precision::kF32 ? kTolF32 : kTolBF16;
-    Events ev;
+    CudaTimer timer;
     // 1. poisoned output, one run, check
     poison(d.C.data(), c_n, s);
     launch(step, r.tiling, p, sh, d);
@@ -327,12 +312,10 @@ class Ladder {
     }
     // 2. warm-up (module loading and cuBLAS's heuristics happen here), the last run timed to size the repeats
     for (int i = 0; i < opt_.warmup; ++i) launch(step, r.tiling, p, sh, d);
-    QWEN3_CUDA_CHECK(cudaEventRecord(ev.start, s), "gemm_ladder: event");
+    timer.start(s);
     launch(step, r.tiling, p, sh, d);
-    QWEN3_CUDA_CHECK(cudaEventRecord(ev.stop, s), "gemm_ladder: event");
-    QWEN3_CUDA_CHECK(cudaEventSynchronize(ev.stop), std::string("gemm_ladder: step ") + gemm_step_name(step));
-    float first_ms = 0;
-    QWEN3_CUDA_CHECK(cudaEventElapsedTime(&first_ms, ev.start, ev.stop), "gemm_ladder: event");
+    timer.stop(s);
+    const float first_ms = timer.elapsed_ms(std::string("gemm_ladder: step ") + gemm_step_name(step));
     // 3. timed runs, L2 flushed before each, C poisoned before the first
     const int repeats = std::clamp(static_cast<int>(opt_.budget_s * 1e3 / std::max(first_ms, 1e-3f)), 3,
                                    std::max(opt_.repeats, 3));
@@ -340,11 +323,10 @@ class Ladder {
     poison(d.C.data(), c_n, s);
     for (int i = 0; i < repeats; ++i) {
       QWEN3_CUDA_CHECK(cudaMemsetAsync(flush_.data(), i & 0xFF, flush_.bytes(), s), "gemm_ladder: flushing L2");
-      QWEN3_CUDA_CHECK(cudaEventRecord(ev.start, s), "gemm_ladder: event");
+      timer.start(s);
       launch(step, r.tiling, p, sh, d);
-      QWEN3_CUDA_CHECK(cudaEventRecord(ev.stop, s), "gemm_ladder: event");
-      QWEN3_CUDA_CHECK(cudaEventSynchronize(ev.stop), std::string("gemm_ladder: step ") + gemm_step_name(step));
-      QWEN3_CUDA_CHECK(cudaEventElapsedTime(&ms[i], ev.start, ev.stop), "gemm_ladder: event");
+      timer.stop(s);
+      ms[i] = timer.elapsed_ms(std::string("gemm_ladder: step ") + gemm_step_name(step));
     }
     std::sort(ms.begin(), ms.end());
     r.repeats = repeats;

@@ -80,53 +80,39 @@ InstructionCeilings measure_instruction_ceilings(cudaStream_t s) {
   DeviceBuffer<float> fsink(size_t{blocks} * kThreads, "mma ceiling sink");
   DeviceBuffer<uint32_t> usink(size_t{blocks} * kThreads, "ldmatrix ceiling sink");
   DeviceBuffer<long long> cycles(blocks, "clock counts");
-  std::vector<long long> host(blocks);
-  cudaEvent_t start = nullptr, stop = nullptr;
-  QWEN3_CUDA_CHECK(cudaEventCreate(&start), "instruction ceilings: events");
-  QWEN3_CUDA_CHECK(cudaEventCreate(&stop), "instruction ceilings: events");
+  // The median over SMs of `work` per SM clock, from the clock counts the last kernel wrote.
+  auto per_clock = [&](double work) {
+    std::vector<long long> host(blocks);
+    QWEN3_CUDA_CHECK(cudaMemcpy(host.data(), cycles.data(), blocks * sizeof(long long), cudaMemcpyDeviceToHost),
+                     "instruction ceilings: clock counts");
+    std::vector<double> v;
+    for (long long c : host) v.push_back(work / static_cast<double>(std::max(c, 1LL)));
+    return median(v);
+  };
   InstructionCeilings out;
-  try {
-    // 1. mma.sync: the median of 5 timed runs (after one warm-up), and SM clocks per mma from the last one
-    constexpr int kMmaIters = 1 << 14;  // 16 warps × 2^14 × 8 mma per SM: ~1-3 ms on current GPUs
-    std::vector<double> ms;
-    for (int run = 0; run < 6; ++run) {
-      QWEN3_CUDA_CHECK(cudaEventRecord(start, s), "instruction ceilings: event");
-      mma_ceiling_kernel<<<blocks, kThreads, 0, s>>>(kMmaIters, fsink.data(), cycles.data());
-      QWEN3_CUDA_CHECK_LAUNCH("mma_ceiling_kernel");
-      QWEN3_CUDA_CHECK(cudaEventRecord(stop, s), "instruction ceilings: event");
-      QWEN3_CUDA_CHECK(cudaEventSynchronize(stop), "mma_ceiling_kernel");
-      float t = 0;
-      QWEN3_CUDA_CHECK(cudaEventElapsedTime(&t, start, stop), "instruction ceilings: event");
-      if (run > 0) ms.push_back(t);
-    }
-    const double mma_per_sm = double{kWarps} * kMmaIters * kChains;
-    out.mma_tflops = mma_per_sm * blocks * 2.0 * 16 * 8 * 16 / (median(ms) * 1e-3) / 1e12;
-    QWEN3_CUDA_CHECK(cudaMemcpy(host.data(), cycles.data(), blocks * sizeof(long long), cudaMemcpyDeviceToHost),
-                     "instruction ceilings: clock counts");
-    std::vector<double> per_clock;
-    for (long long c : host) per_clock.push_back(mma_per_sm / static_cast<double>(std::max(c, 1LL)));
-    out.mma_per_clock_per_sm = median(per_clock);
-    // 2. ldmatrix.x4: bytes per SM clock, the median over SMs of the second run
-    constexpr int kLdIters = 1 << 14;
-    for (int run = 0; run < 2; ++run) {
-      ldmatrix_ceiling_kernel<<<blocks, kThreads, 0, s>>>(kLdIters, usink.data(), cycles.data());
-      QWEN3_CUDA_CHECK_LAUNCH("ldmatrix_ceiling_kernel");
-    }
-    QWEN3_CUDA_CHECK(cudaStreamSynchronize(s), "ldmatrix_ceiling_kernel");
-    QWEN3_CUDA_CHECK(cudaMemcpy(host.data(), cycles.data(), blocks * sizeof(long long), cudaMemcpyDeviceToHost),
-                     "instruction ceilings: clock counts");
-    std::vector<double> bytes_per_clock;
-    for (long long c : host) {
-      bytes_per_clock.push_back(double{kWarps} * kLdIters * 512.0 / static_cast<double>(std::max(c, 1LL)));
-    }
-    out.ldmatrix_bytes_per_clock_per_sm = median(bytes_per_clock);
-  } catch (...) {
-    cudaEventDestroy(start);
-    cudaEventDestroy(stop);
-    throw;
+  // 1. mma.sync: the median of 5 timed runs (after one warm-up), and SM clocks per mma from the last one
+  constexpr int kMmaIters = 1 << 14;  // 16 warps × 2^14 × 8 mma per SM: ~1-3 ms on current GPUs
+  CudaTimer timer;
+  std::vector<double> ms;
+  for (int run = 0; run < 6; ++run) {
+    timer.start(s);
+    mma_ceiling_kernel<<<blocks, kThreads, 0, s>>>(kMmaIters, fsink.data(), cycles.data());
+    QWEN3_CUDA_CHECK_LAUNCH("mma_ceiling_kernel");
+    timer.stop(s);
+    const float t = timer.elapsed_ms("mma_ceiling_kernel");
+    if (run > 0) ms.push_back(t);
   }
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
+  const double mma_per_sm = double{kWarps} * kMmaIters * kChains;
+  out.mma_tflops = mma_per_sm * blocks * 2.0 * 16 * 8 * 16 / (median(ms) * 1e-3) / 1e12;
+  out.mma_per_clock_per_sm = per_clock(mma_per_sm);
+  // 2. ldmatrix.x4: bytes per SM clock, the median over SMs of the second run
+  constexpr int kLdIters = 1 << 14;
+  for (int run = 0; run < 2; ++run) {
+    ldmatrix_ceiling_kernel<<<blocks, kThreads, 0, s>>>(kLdIters, usink.data(), cycles.data());
+    QWEN3_CUDA_CHECK_LAUNCH("ldmatrix_ceiling_kernel");
+  }
+  QWEN3_CUDA_CHECK(cudaStreamSynchronize(s), "ldmatrix_ceiling_kernel");
+  out.ldmatrix_bytes_per_clock_per_sm = per_clock(double{kWarps} * kLdIters * 512.0);
   return out;
 }
 
