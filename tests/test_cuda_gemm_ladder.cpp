@@ -236,6 +236,19 @@ TEST(GemmLadderCli, BadInputIsOneLineAndExitOne) {
   }
 }
 
+// Without a GPU, a valid command measures nothing: one line on stderr saying why, exit status 1 (a script must not
+// take it for a pass). On a machine with a GPU there is nothing to check here.
+TEST(GemmLadderCli, NoGpuIsOneLineAndExitOne) {
+  std::string why;
+  if (cuda_device_available(&why)) GTEST_SKIP() << "a GPU is present: the no-GPU path cannot be taken";
+  for (const char* args : {"--steps 0,9 --shapes cube", "--ceilings"}) {
+    const test::CommandResult r = test::run_command(test::shell_quote(QWEN3_GEMM_LADDER_PATH) + " " + args);
+    EXPECT_EQ(r.status, 1) << args;
+    EXPECT_EQ(r.err, "gemm_ladder: " + why + "\n") << args;
+    EXPECT_EQ(r.out, "") << args;
+  }
+}
+
 TEST(GemmLadder, StepTableAndDispatcherRules) {
   // no GPU needed: names, precisions, support rules, bad step numbers and precision mismatches
   EXPECT_STREQ(gemm_step_name(0), "00_cublas");

@@ -15,7 +15,8 @@
 //      writing a buffer twice its size, C poisoned before the first; median (and min) kept
 //   4. the result checked again after the timed loop (a fast wrong kernel cannot pass)
 //   5. TFLOP/s = 2·M·N·K / median, and the percentage of cuBLAS (step 0) in the same precision on the same shape
-// Exit status: 0 when every step that ran passed (and when there is no GPU: "no CUDA device: ..."), 1 otherwise.
+// Exit status: 0 when every step that ran passed; 1 on bad input, without a GPU ("gemm_ladder: no CUDA device:
+// ..." on stderr: nothing can be measured, and a script must not mistake that for a pass), or when a step failed.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -423,10 +424,7 @@ int main(int argc, char** argv) {
     opt.shapes = make_shapes(shapes_spec, tokens);
 
     std::string why;
-    if (!cuda_device_available(&why)) {
-      std::printf("%s\ngemm_ladder: nothing measured.\n", why.c_str());
-      return 0;
-    }
+    if (!cuda_device_available(&why)) throw CudaError(why);  // before any work: nothing can be measured
     cudaDeviceProp prop{};
     QWEN3_CUDA_CHECK(cudaGetDeviceProperties(&prop, 0), "gemm_ladder: reading the device");
     std::printf("device: %s (compute capability %d.%d, %d SMs, L2 %.0f MB); step 10 %s\n", prop.name, prop.major,
