@@ -35,8 +35,9 @@ void right_aligned(const std::string& s) {
   ImGui::TextUnformatted(s.c_str());
 }
 
-// Filter + options line shared by both statistics tabs. Returns true when the table must be recomputed.
-bool stats_controls(App& app, bool with_filter) {
+// Filter + options line shared by both statistics tabs; returns the statistics of the chosen trace, recomputed
+// (for every open trace) when an option changed or a trace was opened.
+Stats& stats_controls(App& app, bool with_filter) {
   bool changed = false;
   if (app.documents() > 1) {
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
@@ -73,7 +74,12 @@ bool stats_controls(App& app, bool with_filter) {
       ImGui::SetTooltip("GPU time under the host range that launched it (\"layer 3 / attention / q_proj\"),\n"
                         "found through the launch -> kernel flows, instead of per kernel name");
   }
-  return changed;
+  if (changed || app.table.size() != app.documents()) {
+    app.table.clear();
+    for (size_t i = 0; i < app.documents(); ++i) app.table.push_back(compute_stats(app.document(i).trace, app.stats_options));
+  }
+  app.stats_source = std::clamp(app.stats_source, 0, static_cast<int>(app.documents()) - 1);
+  return app.table[static_cast<size_t>(app.stats_source)];
 }
 
 }  // namespace
@@ -180,13 +186,7 @@ static void stats_number_cells(const StatsRow& r, uint32_t col) {
 }
 
 void draw_stats_tab(App& app) {
-  if (stats_controls(app, true)) app.table.clear();  // recomputed below
-  if (app.table.size() != app.documents()) {
-    app.table.clear();
-    for (size_t i = 0; i < app.documents(); ++i) app.table.push_back(compute_stats(app.document(i).trace, app.stats_options));
-  }
-  app.stats_source = std::clamp(app.stats_source, 0, static_cast<int>(app.documents()) - 1);
-  Stats& st = app.table[static_cast<size_t>(app.stats_source)];
+  Stats& st = stats_controls(app, true);
   const Document& doc = app.document(static_cast<size_t>(app.stats_source));
 
   std::vector<int> shown;
@@ -251,13 +251,7 @@ void draw_stats_tab(App& app) {
 }
 
 void draw_categories_tab(App& app) {
-  if (stats_controls(app, false)) app.table.clear();
-  if (app.table.size() != app.documents()) {
-    app.table.clear();
-    for (size_t i = 0; i < app.documents(); ++i) app.table.push_back(compute_stats(app.document(i).trace, app.stats_options));
-  }
-  app.stats_source = std::clamp(app.stats_source, 0, static_cast<int>(app.documents()) - 1);
-  Stats& st = app.table[static_cast<size_t>(app.stats_source)];
+  Stats& st = stats_controls(app, false);
   const Document& doc = app.document(static_cast<size_t>(app.stats_source));
   const float fs = ImGui::GetFontSize();
   draw_share_bar(app, doc, ImGui::GetContentRegionAvail().x, fs + 8);
