@@ -1,4 +1,5 @@
-// Step 9 (the kernel; 09_mma_sync_ldmatrix.cu launches it): mma.sync with ldmatrix, a swizzled shared-memory layout and a 4-stage cp.async pipeline.
+// Step 9 (the kernel; 09_mma_sync_ldmatrix.cu launches it): mma.sync with ldmatrix, a swizzled shared-memory
+// layout and a 4-stage cp.async pipeline.
 //
 // Idea: three things WMMA hides or lacks.
 // 1. The PTX instruction itself: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 on register fragments
@@ -7,9 +8,9 @@
 //    layout (each lane gives the address of one 16-byte row). A's 16×16 fragment = one ldmatrix.x4; two n8 tiles
 //    of B (B [N,K] row-major is exactly the "col" operand: rows of n, contiguous k) = one ldmatrix.x4.
 // 3. A swizzle instead of padding (09_layout.h: swizzle): a shared row is BK = 32 bf16 = 64 bytes = four 16-byte
-//    chunks, and chunk c of row r is stored at chunk c ^ ((r >> 1) & 3) (with 64-wide slices, c ^ (r % 8)). The 8 rows an ldmatrix phase reads
-//    (r = 8q .. 8q+7, one logical chunk) then land in 8 different 16-byte slots of a 128-byte bank window: no
-//    conflicts, no wasted bytes, and cp.async can still write whole 16-byte chunks.
+//    chunks, and chunk c of row r is stored at chunk c ^ ((r >> 1) & 3) (with 64-wide slices, c ^ (r % 8)). The
+//    8 rows an ldmatrix phase reads (r = 8q .. 8q+7, one logical chunk) then land in 8 different 16-byte slots of
+//    a 128-byte bank window: no conflicts, no wasted bytes, and cp.async can still write whole 16-byte chunks.
 // 4. A multi-stage pipeline (kStages = 4 slices in flight, the CUTLASS "multistage" order): wait for slice s,
 //    one barrier, issue slice s+3 into the stage slice s-1 used, compute slice s.
 // Block tile 128×256 (since 6. below; 128×128 before), 8 warps of 64×64 (4 m16 × 8 n8 mma tiles, 128 fp32

@@ -1,4 +1,5 @@
-// Step 10 (the kernel; 10_wgmma_tma.cu launches it) (Hopper, sm_90a): wgmma with TMA, a producer warpgroup feeding two consumer warpgroups.
+// Step 10 (the kernel; 10_wgmma_tma.cu launches it) (Hopper, sm_90a): wgmma with TMA, a producer warpgroup
+// feeding two consumer warpgroups.
 //
 // Idea: on Hopper, mma.sync (step 9) cannot reach the tensor cores' peak: every warp must first move its
 // fragments from shared memory to registers (ldmatrix), and loads are issued by the same threads that compute.
