@@ -364,13 +364,22 @@ SafetensorsCheckpoint::SafetensorsCheckpoint(const std::string& dir) : dir_(dir)
 // The tensor called `name`; ShapeError if the checkpoint has none.
 const TensorView& SafetensorsCheckpoint::get(const std::string& name) const {
   const TensorView* t = find(name);
-  if (!t) throw ShapeError("missing tensor " + name + " in " + dir_);
+  if (!t) {
+    const bool prefixed = name.rfind(kModelPrefix, 0) == 0;
+    throw ShapeError("missing tensor " + name +
+                     (prefixed ? " (or " + name.substr(std::strlen(kModelPrefix)) + ")" : std::string()) + " in " +
+                     dir_);
+  }
   return *t;
 }
 
-// The tensor called `name`, or nullptr.
+// The tensor called `name`, or nullptr. The project names tensors as Qwen3ForCausalLM's checkpoints do
+// ("model.layers.0.mlp.up_proj.weight"); a checkpoint saved from the bare Qwen3Model (transformers'
+// save_pretrained on it) holds the same tensors without the "model." prefix, so such a name is looked up without
+// it when the prefixed one is absent.
 const TensorView* SafetensorsCheckpoint::find(const std::string& name) const {
-  const auto it = by_name_.find(name);
+  auto it = by_name_.find(name);
+  if (it == by_name_.end() && name.rfind(kModelPrefix, 0) == 0) it = by_name_.find(name.substr(std::strlen(kModelPrefix)));
   return it == by_name_.end() ? nullptr : it->second;
 }
 

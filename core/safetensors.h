@@ -65,13 +65,19 @@ class SafetensorsFile {
   std::map<std::string, std::string> metadata_;
 };
 
+// The prefix of Qwen3ForCausalLM's tensor names ("model.norm.weight"), which the project's names carry; a
+// checkpoint of the bare Qwen3Model has the same names without it.
+inline constexpr const char* kModelPrefix = "model.";
+
 // All tensors of a checkpoint directory: `model.safetensors`, or the shards named by
 // `model.safetensors.index.json`. Missing directory / files -> IoError; a malformed index -> FormatError.
 class SafetensorsCheckpoint {
  public:
   explicit SafetensorsCheckpoint(const std::string& dir);
-  // The tensor called `name`; throws ShapeError("missing tensor NAME in DIR") if absent.
+  // The tensor called `name`; throws ShapeError("missing tensor NAME (or NAME without model.) in DIR") if absent.
   const TensorView& get(const std::string& name) const;
+  // The tensor called `name`, or when absent and `name` starts with "model.", the one called the rest of it
+  // (Qwen3Model's checkpoints); nullptr if neither is there.
   const TensorView* find(const std::string& name) const;
   std::vector<std::string> names() const;  // sorted
   const std::string& dir() const { return dir_; }

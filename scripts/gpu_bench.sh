@@ -5,10 +5,12 @@
 #   1. gemm_ladder, steps 0, 9, 10: the GEMMs cuda_opt is built on, 8B shapes at M = 4096 and 4096³, and step 9's
 #      tilings side by side (--step9-tilings all), after the ceilings step 9 runs under (--ceilings: mma.sync and
 #      ldmatrix on their own)
-#   2. cuda_opt, 8B config, 1024 tokens, batch 1 and 8: --gemm ladder vs --gemm cublas, and --no-graph
+#   2. cuda_opt, 8B config, 1024 and 1040 tokens (the wave-quantisation cliff), batch 1 and 8: --gemm ladder vs
+#      --gemm cublas, and --no-graph
 #      (the issue's end-to-end ratios; the cuBLAS bf16 4096³ rate is measured by bench in the same run)
 #   3. the throughput grid, cuda_opt vs the PyTorch peer (transformers' Qwen3Model, bf16, sdpa), same cells
-#   4. traces of the 8B pass at 800 and 2600 tokens with the per-kernel summary (the kernel breakdown)
+#   4. traces of the 8B pass at 800 and 2600 tokens with the per-kernel summary (the kernel breakdown), and at 1024
+#      tokens with and without the CUDA graph: the tracing overhead against the untraced pass
 # Same environment as gpu_check.sh (QWEN3_PREBUILT=.gpu-build to use a carried build). QWEN3_BENCH_SEQ and
 # QWEN3_BENCH_BATCH set the grid of 3 (default: a grid that fits a few minutes of an H100); QWEN3_BENCH_SKIP=REGEX
 # skips the steps whose name matches (e.g. 'pytorch' when only cuda_opt changed).
@@ -44,10 +46,10 @@ TAIL=8 run ceilings build-gpu/cuda_opt/gemm_ladder --ceilings --budget 0.5
 TAIL=42 run ladder build-gpu/cuda_opt/gemm_ladder --steps 0,9,10 --step9-tilings all --shapes 8b,cube --tokens 4096 \
   --budget 0.5 --csv "$BENCH/ladder_top.csv"
 for g in ladder cublas; do
-  TAIL=6 run "opt-8b-1024-$g" "$CLI" bench --backend cuda_opt --gemm "$g" --config 8b --random-weights --seq 1024 \
+  TAIL=8 run "opt-8b-1024-$g" "$CLI" bench --backend cuda_opt --gemm "$g" --config 8b --random-weights --seq 1024,1040 \
     --batch 1,8 --warmup 2 --repeats 10 --csv "$BENCH/opt_8b_1024_$g.csv" --json "$BENCH/opt_8b_1024_$g.json"
 done
-TAIL=6 run opt-8b-1024-nograph "$CLI" bench --backend cuda_opt --no-graph --config 8b --random-weights --seq 1024 \
+TAIL=8 run opt-8b-1024-nograph "$CLI" bench --backend cuda_opt --no-graph --config 8b --random-weights --seq 1024,1040 \
   --batch 1,8 --warmup 2 --repeats 10 --csv "$BENCH/opt_8b_1024_nograph.csv"
 TAIL=30 run grid-opt-8b "$CLI" bench --backend cuda_opt --config 8b --random-weights --seq "$SEQ" --batch "$BATCH" \
   --warmup 1 --repeats 3 --csv "$BENCH/bench_cuda_opt_8b.csv" --json "$BENCH/bench_cuda_opt_8b.json"
@@ -56,6 +58,10 @@ TAIL=30 run grid-pytorch-8b env PYTHONUNBUFFERED=1 python3 scripts/bench_pytorch
 for s in 800 2600; do
   TAIL=24 run "trace-opt-8b-$s" "$CLI" trace --backend cuda_opt --config 8b --random-weights --seq "$s" --batch 1 \
     -o "$BENCH/trace_opt_8b_$s.json.gz" --summary
+done
+for g in graph no-graph; do
+  TAIL=10 run "trace-opt-8b-1024-$g" "$CLI" trace --backend cuda_opt --config 8b --random-weights --seq 1024 --batch 1 \
+    $([ $g = no-graph ] && echo --no-graph) -o "$BENCH/trace_opt_8b_1024_$g.json.gz" --summary
 done
 cat "$BENCH/summary.txt"
 if [ -n "${OUT:-}" ]; then

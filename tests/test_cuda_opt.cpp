@@ -240,6 +240,49 @@ TEST(CudaOptForward, PackedBatchEqualsOneAtATime) {
   }
 }
 
+// Far past position 300 (the longest the other comparisons reach): a 4000-token sequence packed with two short
+// ones through the tiny model, every layer's state compared value by value with ref_cpu at every position, so
+// that an error that grows with position (RoPE angles at large p, attention tiles past the first few, the online
+// softmax over many tiles) shows in the rows where it happens, not only in a norm over the whole batch.
+TEST(CudaOptForward, LongSequenceMatchesCpuAtEveryPosition) {
+  QWEN3_REQUIRE_GPU();
+  const std::string dir = test::tiny_model_dir();
+  QWEN3_REQUIRE_PATH(dir + "/model.safetensors");
+  const auto cpu_backend = cpu::CpuBackend::from_dir(dir);
+  const auto gpu = CudaOptBackend::from_dir(dir, CudaOptOptions{});
+  const ModelConfig& c = gpu->config();
+  const Tolerance tol = tolerance_for("cpu", "cuda_opt");
+  const Batch batch = Batch::pack(synthetic_sequences({5, 4000, 17}, c.vocab_size, 31));
+  ForwardOptions o;
+  o.keep_hidden_states = true;
+  const ForwardOutput a = gpu->forward(batch, o);
+  const ForwardOutput b = cpu_backend->forward(batch, o);
+  const int64_t H = c.hidden_size, T = batch.num_tokens();
+  ASSERT_EQ(a.hidden_states.size(), b.hidden_states.size());
+  for (size_t l = 0; l < a.hidden_states.size(); ++l) {
+    ASSERT_EQ(a.hidden_states[l].size(), size_t(T * H));
+    // each token's row on its own (a row is 64 values: allow twice the whole-state bound), and the worst row's
+    // position reported, so a failure says where along the sequence it starts
+    double worst = 0;
+    int64_t worst_row = -1;
+    for (int64_t t = 0; t < T; ++t) {
+      const double e = relative_error(a.hidden_states[l].data() + t * H, b.hidden_states[l].data() + t * H, H);
+      ASSERT_TRUE(std::isfinite(e)) << "hidden state " << l << ", row " << t;
+      if (e > worst) worst = e, worst_row = t;
+    }
+    EXPECT_LE(worst, 2 * tol.layer_rel) << "hidden state " << l << ": worst row " << worst_row << " of " << T;
+    // the rows past position 300 of the long sequence together (it starts at row 5)
+    const int64_t from = 5 + 300, to = 5 + 4000;
+    EXPECT_LE(relative_error(a.hidden_states[l].data() + from * H, b.hidden_states[l].data() + from * H,
+                             (to - from) * H),
+              tol.layer_rel)
+        << "hidden state " << l << ", positions 300-3999";
+  }
+  for (int64_t s = 0; s < batch.num_sequences(); ++s) {
+    EXPECT_GE(cosine(a.embeddings.data() + s * H, b.embeddings.data() + s * H, H), tol.embedding_cos) << "seq " << s;
+  }
+}
+
 // 32k tokens in one sequence: attention never holds the 32768² scores (128 GiB in fp32 for 32 heads), so it fits.
 TEST(CudaOptForward, A32kTokenSequenceFits) {
   QWEN3_REQUIRE_GPU();

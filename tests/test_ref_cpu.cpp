@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <random>
 
 #include "core/batch.h"
 #include "core/error.h"
 #include "core/pooling.h"
+#include "core/safetensors.h"
 #include "core/weights.h"
 #include "ref_cpu/cpu_backend.h"
 #include "ref_cpu/ops.h"
@@ -155,4 +157,35 @@ TEST_F(CpuForward, PackedBatchEqualsOneAtATime) {
 TEST_F(CpuForward, RejectsBadBatches) {
   EXPECT_THROW(backend.forward(Batch::pack({{1, 2, 500}})), InputError);  // id == vocab_size
   EXPECT_THROW(backend.forward(Batch::pack({std::vector<int32_t>(513, 1)})), InputError);  // > max positions
+}
+
+// A checkpoint saved from the bare Qwen3Model (transformers' save_pretrained on it) names its tensors without
+// Qwen3ForCausalLM's "model." prefix ("layers.0.mlp.up_proj.weight"): the tiny model rewritten that way loads and
+// gives the very same embeddings. (scripts/hf_checkpoint_check.py checks a checkpoint transformers itself wrote.)
+TEST(CpuCheckpoint, NamesWithoutTheModelPrefixLoadTheSame) {
+  const std::string dir = test::tiny_model_dir();
+  QWEN3_REQUIRE_PATH(dir + "/model.safetensors");
+  test::TempDir bare;
+  {
+    const SafetensorsCheckpoint ck(dir);
+    std::vector<std::vector<float>> values;
+    std::vector<TensorToWrite> out;
+    const std::vector<std::string> names = ck.names();
+    values.reserve(names.size());
+    for (const std::string& name : names) {
+      const TensorView& t = ck.get(name);
+      values.emplace_back(static_cast<size_t>(t.numel()));
+      to_f32(t, values.back().data());
+      ASSERT_EQ(name.rfind("model.", 0), 0u) << name;
+      out.push_back({name.substr(6), DType::F32, t.shape, values.back().data()});
+    }
+    write_safetensors(bare.file("model.safetensors"), out);
+  }
+  for (const char* f : {"config.json", "tokenizer.json", "tokenizer_config.json"}) {
+    std::filesystem::copy_file(dir + "/" + f, bare.file(f));
+  }
+  const Batch batch = Batch::pack({{1, 2, 3, 151643}, {9707, 11, 1879, 151643}});
+  const auto prefixed = cpu::CpuBackend::from_dir(dir)->forward(batch);
+  const auto unprefixed = cpu::CpuBackend::from_dir(bare.path().string())->forward(batch);
+  EXPECT_EQ(prefixed.embeddings, unprefixed.embeddings);
 }

@@ -30,6 +30,8 @@
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
+#include "cuda_opt/gemm/gemm_check.h"
+
 namespace qwen3::gemm {
 
 using bf16 = __nv_bfloat16;
@@ -121,22 +123,9 @@ void to_bf16(float* x, bf16* y, size_t n, bool round_trip, cudaStream_t s);
 // Every byte 0xFF: each float becomes a NaN, so an element a kernel forgot to write fails the comparison.
 void poison(float* c, size_t n, cudaStream_t s);
 
-// ||c - ref|| / ||ref|| over n elements, computed on the device in double; `nonfinite` counts the elements of
-// c that are NaN or ±inf (any one of them fails a check). Synchronises `s`.
-struct GemmError {
-  double rel_l2 = 0;       // ||c - ref||₂ / ||ref||₂ (0/0 taken as 0; NaN when c has a non-finite value)
-  uint64_t nonfinite = 0;  // elements of c that are not finite
-  bool passes(double tolerance) const { return nonfinite == 0 && rel_l2 <= tolerance; }
-};
+// The ladder's check (gemm_check.h) on the device: ||c − ref|| / ||ref||, the worst element on ref's scale, the
+// non-finite elements of c, computed in double without copying C back (the model's largest C is 1.5 GiB).
+// Synchronises `s`.
 GemmError compare(const float* c, const float* ref, size_t n, cudaStream_t s);
-
-// Tolerances of the ladder, with their reason.
-// fp32 steps against cublasSgemm: two fp32 summation orders of K products differ by about
-// u·sqrt(K) relative (u = 2⁻²⁴ ≈ 6e-8): 7e-6 at K = 12288 for a plain running sum, the worst case here.
-constexpr double kTolF32 = 1e-5;
-// bf16 steps against cuBLAS with the same bf16 inputs and fp32 accumulation: the products are exact in fp32,
-// so only the summation order differs (~1e-6); 1e-2 is the bf16-operand bound the project uses elsewhere and
-// would still catch a wrong fragment layout (errors of order 1).
-constexpr double kTolBF16 = 1e-2;
 
 }  // namespace qwen3::gemm
