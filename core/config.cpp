@@ -30,6 +30,38 @@ double require_number(const nlohmann::json& j, const char* field, const std::str
   return x;
 }
 
+// RoPE's base θ. transformers 4.x and the released checkpoints write `rope_theta` at the top level; transformers
+// 5.x writes it inside `rope_parameters` ({"rope_theta": 1000000.0, "rope_type": "default"}). Either is read (both
+// must agree when both are there). Only the default RoPE is implemented: a `rope_parameters` or `rope_scaling` of
+// another type (yarn, linear, dynamic, ...) is refused rather than run as something it is not.
+double read_rope_theta(const nlohmann::json& j, const std::string& source) {
+  auto check_default = [&](const char* field) {
+    if (!j.contains(field) || j[field].is_null()) return;
+    const nlohmann::json& r = j[field];
+    if (!r.is_object()) throw FormatError(source + ": field '" + field + "' must be an object or null");
+    const char* type_key = r.contains("rope_type") ? "rope_type" : r.contains("type") ? "type" : nullptr;
+    const bool is_default = type_key != nullptr && r[type_key].is_string() && r[type_key] == "default";
+    if (!is_default) {
+      throw FormatError(source + ": " + field + " asks for a RoPE variant that is not supported (only " +
+                        "rope_type \"default\" is)");
+    }
+  };
+  check_default("rope_parameters");
+  check_default("rope_scaling");
+  const bool top = j.contains("rope_theta");
+  const bool nested = j.contains("rope_parameters") && j["rope_parameters"].is_object() &&
+                      j["rope_parameters"].contains("rope_theta");
+  if (!top && !nested) throw FormatError(source + ": missing field 'rope_theta' (nor rope_parameters.rope_theta)");
+  const double theta = top ? require_number(j, "rope_theta", source) : 0;
+  if (!nested) return theta;
+  const double inner = require_number(j["rope_parameters"], "rope_theta", source + ": rope_parameters");
+  if (top && inner != theta) {
+    throw FormatError(source + ": rope_theta (" + std::to_string(theta) + ") and rope_parameters.rope_theta (" +
+                      std::to_string(inner) + ") disagree");
+  }
+  return inner;
+}
+
 }  // namespace
 
 ModelConfig ModelConfig::from_json(const nlohmann::json& j, const std::string& source) {
@@ -49,7 +81,7 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j, const std::string& s
   c.vocab_size = require_int(j, "vocab_size", source);
   c.max_position_embeddings = require_int(j, "max_position_embeddings", source);
   c.rms_norm_eps = require_number(j, "rms_norm_eps", source);
-  c.rope_theta = require_number(j, "rope_theta", source);
+  c.rope_theta = read_rope_theta(j, source);
   if (j.contains("tie_word_embeddings")) {
     if (!j["tie_word_embeddings"].is_boolean()) throw FormatError(source + ": field 'tie_word_embeddings' must be a boolean");
     c.tie_word_embeddings = j["tie_word_embeddings"].get<bool>();
@@ -59,9 +91,6 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j, const std::string& s
                       ") is not a multiple of num_key_value_heads (" + std::to_string(c.num_key_value_heads) + ")");
   }
   if (c.head_dim % 2 != 0) throw FormatError(source + ": head_dim must be even for rotary embeddings");
-  if (j.contains("rope_scaling") && !j["rope_scaling"].is_null()) {
-    throw FormatError(source + ": rope_scaling is not supported (expected null)");
-  }
   if (j.contains("attention_bias") && j["attention_bias"] == true) {
     throw FormatError(source + ": attention_bias=true is not supported (Qwen3 has no attention biases)");
   }

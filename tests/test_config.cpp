@@ -69,6 +69,34 @@ TEST(Config, MissingFieldIsNamed) {
   }
 }
 
+// transformers 5.x writes RoPE's base inside rope_parameters (found on the first checkpoint transformers itself
+// saved, scripts/hf_checkpoint_check.py): read from there, checked against a top-level rope_theta when both are
+// present; any RoPE variant but the default is refused, from either field.
+TEST(Config, RopeThetaInsideRopeParameters) {
+  auto j = peer_config();
+  j.erase("rope_theta");
+  j["rope_parameters"] = {{"rope_theta", 5e5}, {"rope_type", "default"}};
+  EXPECT_DOUBLE_EQ(ModelConfig::from_json(j, "x").rope_theta, 5e5);
+  j["rope_theta"] = 5e5;  // both, agreeing
+  EXPECT_DOUBLE_EQ(ModelConfig::from_json(j, "x").rope_theta, 5e5);
+  j["rope_theta"] = 1e6;  // both, disagreeing
+  EXPECT_NE(error_of([&] { ModelConfig::from_json(j, "x"); }).find("disagree"), std::string::npos);
+  j = peer_config();
+  j.erase("rope_theta");
+  j["rope_parameters"] = {{"rope_type", "default"}};
+  EXPECT_NE(error_of([&] { ModelConfig::from_json(j, "x"); }).find("missing field 'rope_theta'"), std::string::npos);
+  for (const char* field : {"rope_parameters", "rope_scaling"}) {
+    j = peer_config();
+    j[field] = {{"rope_theta", 1e6}, {"rope_type", "yarn"}, {"factor", 4.0}};
+    EXPECT_NE(error_of([&] { ModelConfig::from_json(j, "x"); }).find("not supported"), std::string::npos) << field;
+    j[field] = "default";
+    EXPECT_THROW(ModelConfig::from_json(j, "x"), FormatError) << field;
+  }
+  j = peer_config();
+  j["rope_scaling"] = {{"type", "default"}};  // an explicit default is the same as none
+  EXPECT_DOUBLE_EQ(ModelConfig::from_json(j, "x").rope_theta, 1e6);
+}
+
 TEST(Config, WrongTypesAndInconsistentValues) {
   auto j = peer_config();
   j["hidden_size"] = "48";

@@ -238,7 +238,7 @@ TEST(GemmLadderCli, BadInputIsOneLineAndExitOne) {
   for (const Case& c : {Case{"--steps 11", "no step 11"}, Case{"--steps x", "--steps: cannot read 'x'"},
                         Case{"--shapes bogus", "unknown shape 'bogus'"}, Case{"--shapes 0x5x5", "needs positive sizes"},
                         Case{"--tokens -3", "'-3' must be positive"},
-                        Case{"--step9-tilings bogus", "no tiling 'bogus' (there are: all, 128x256x32_w64x64_s4"},
+                        Case{"--step9-tilings bogus", "no tiling 'bogus' (there are: all, 128x128x32_w64x64_s4"},
                         Case{"--steps 0,10 --step9-tilings all", "step 9 is not among --steps"}}) {
     const test::CommandResult r = test::run_command(test::shell_quote(QWEN3_GEMM_LADDER_PATH) + " " + c.args);
     EXPECT_EQ(r.status, 1) << c.args;
@@ -282,7 +282,7 @@ TEST(GemmLadder, StepTableAndDispatcherRules) {
   // step 9's tilings: the default first, names unique, a bad index an InputError before any launch
   const std::vector<Step9Tiling> tilings = gemm_09_tilings();
   ASSERT_GE(tilings.size(), 2u);
-  EXPECT_EQ(tilings[0].name, "128x256x32_w64x64_s4");
+  EXPECT_EQ(tilings[0].name, "128x128x32_w64x64_s4");
   for (size_t i = 1; i < tilings.size(); ++i) EXPECT_NE(tilings[i].name, tilings[0].name);
   EXPECT_THROW(gemm_09_mma_sync_ldmatrix_tiling(static_cast<int>(tilings.size()), nullptr, nullptr, nullptr, 1, 1, 1,
                                                 nullptr),

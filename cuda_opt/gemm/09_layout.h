@@ -31,20 +31,24 @@ struct Tiling {
   static_assert(kStages >= 2, "a pipeline needs at least two stages");
 };
 
-// The ladder's and the forward pass's step 9: 128 × 256 × 32, 8 warps of 64 × 64, 4 stages of 24 KB = 96 KB,
-// which fits every sm_80+ GPU (sm_86/89 allow 99 KB per block). See 09_mma_sync_ldmatrix.cuh for why the warp tile
-// grew from the first version's 64 × 32.
-using Tile = Tiling<128, 256, 32, 4, 2, 4>;
+// The ladder's and the forward pass's step 9: 128 × 128 × 32, 4 warps of 64 × 64, 4 stages of 16 KB = 64 KB, two
+// blocks per SM, which fits every sm_80+ GPU. The fastest of the five tilings measured side by side on an H200
+// (2026-11-30, docs/results/gemm-ladder.md run 4): 50-54% of cuBLAS on the 8B shapes at M = 4096, where the
+// 128 × 256 block of 8 warps predicted at 55-65% measured 40-42%. See 09_mma_sync_ldmatrix.cuh for the why.
+using Tile = Tiling<128, 128, 32, 4, 2, 2>;
 
-// The tilings `gemm_ladder --step9-tilings` can time side by side (the default first), each one change from it:
-using FirstTile = Tiling<128, 128, 32, 4, 2, 4>;     // the first version: warps of 64 × 32 (H100 runs 1-3)
-using TallTile = Tiling<256, 128, 32, 4, 4, 2>;      // the same warps, the block tall instead of wide
-using DeepTile = Tiling<128, 256, 64, 3, 2, 4>;      // 64-wide k slices (128-byte rows): half the barriers;
-                                                     // 144 KB, so sm_80 and sm_90 only
-using FourWarpTile = Tiling<128, 128, 32, 4, 2, 2>;  // 4 warps of 64 × 64: two 64 KB blocks per SM
+// The tilings `gemm_ladder --step9-tilings` can time side by side (the default first):
+using WideTile = Tiling<128, 256, 32, 4, 2, 4>;     // 8 warps of 64 × 64 in a 128 × 256 block, 96 KB, one per SM
+using FirstTile = Tiling<128, 128, 32, 4, 2, 4>;    // the first version: 8 warps of 64 × 32 (H100 runs 1-3)
+using TallTile = Tiling<256, 128, 32, 4, 4, 2>;     // 8 warps of 64 × 64, the block tall instead of wide
+using DeepTile = Tiling<128, 256, 64, 3, 2, 4>;     // WideTile with 64-wide k slices (128-byte rows): half the
+                                                    // barriers; 144 KB, so sm_80 and sm_90 only
+using DeepFourWarpTile = Tiling<128, 128, 64, 3, 2, 2>;  // the default with 64-wide k slices: 96 KB, two blocks per
+                                                         // SM on sm_90 (one on sm_80)
+using SixStageTile = Tiling<128, 128, 32, 6, 2, 2>;      // the default with 6 stages: 96 KB, two blocks per SM on sm_90
 template <class... Ts>
 struct TilingList {};
-using Tilings = TilingList<Tile, FirstTile, TallTile, DeepTile, FourWarpTile>;
+using Tilings = TilingList<Tile, WideTile, FirstTile, TallTile, DeepTile, DeepFourWarpTile, SixStageTile>;
 
 struct RowChunk {
   int row, chunk;  // a row of a slice and a 16-byte chunk (8 bf16 along k) of it

@@ -13,9 +13,9 @@
 //    a 128-byte bank window: no conflicts, no wasted bytes, and cp.async can still write whole 16-byte chunks.
 // 4. A multi-stage pipeline (kStages = 4 slices in flight, the CUTLASS "multistage" order): wait for slice s,
 //    one barrier, issue slice s+3 into the stage slice s-1 used, compute slice s.
-// Block tile 128×256 (since 6. below; 128×128 before), 8 warps of 64×64 (4 m16 × 8 n8 mma tiles, 128 fp32
-// accumulators per thread). Shared memory 4 × (128 + 256) × 64 B = 96 KB: dynamic, above the 48 KB default
-// (cudaFuncSetAttribute), and within every sm_80+ GPU's limit (99 KB on sm_86/89). The tiling and all index
+// Block tile 128×128 with 4 warps of 64×64 (since 7. below; see 6. for the others tried): 4 m16 × 8 n8 mma tiles,
+// 128 fp32 accumulators per thread. Shared memory 4 × (128 + 128) × 64 B = 64 KB: dynamic, above the 48 KB default
+// (cudaFuncSetAttribute), two blocks per SM, within every sm_80+ GPU's limit (99 KB on sm_86/89). The tiling and all index
 // math (swizzle, which row each lane hands to ldmatrix, where each accumulator lands) live in 09_layout.h, which
 // the CPU test tests/test_gemm_fragment_layout.cpp checks by emulating ldmatrix and mma.sync.
 //
@@ -43,7 +43,17 @@
 //    mma to hide latency. The other tilings gemm_ladder --step9-tilings can time are listed in 09_layout.h, and
 //    gemm_ladder --ceilings measures the two assumptions above (ldmatrix's bytes per clock, mma.sync's peak).
 //    Prediction: 55-65% of cuBLAS bf16 on the 8B shapes at M = 4096 (75% of the new bound would be ~68%; mma.sync
-//    is not expected to get that close to the Hopper peak). Measured: not yet (written without a GPU).
+//    is not expected to get that close to the Hopper peak). Measured (H200, 2026-11-30, run 4 in
+//    docs/results/gemm-ladder.md): 40-42% of cuBLAS, BELOW the 44-45% of the first tiling measured beside it. The
+//    prediction counted shared-memory bytes only; with one block of 8 warps per SM, every __syncthreads of a slice
+//    stalls the whole SM, and nothing else is resident to fill the gap. The ceilings, measured in the same run:
+//    mma.sync with register operands 636 TFLOP/s (83% of cuBLAS's 766: 60% is within the instruction's reach),
+//    ldmatrix.x4 430 bytes per SM clock (not the 128 assumed above: shared-memory bandwidth was not the bound).
+// 7. (after run 4) the default becomes the fastest tiling measured: 128×128 blocks of 4 warps of 64×64 (the same
+//    warp tile as 6., so the same ldmatrix bytes per mma), two blocks per SM so that one block computes while the
+//    other waits at its barrier: 50-54% of cuBLAS on the 8B shapes. 64-wide k slices (half the barriers) gained
+//    +5-7 points on the 128×256 block; DeepFourWarpTile and SixStageTile (09_layout.h) try that and a deeper
+//    pipeline on this tiling. Prediction: 56-60% for the 64-wide slices, +0-3% for 6 stages.
 //
 // The kernel is a template over its Epilogue, what is done with each finished pair of outputs: the ladder stores
 // fp32 (StoreF32); the optimised forward pass (cuda_opt/linear.cu) stores bf16, adds into the residual stream or
@@ -86,7 +96,7 @@ __device__ __forceinline__ void load_slice(unsigned char* dst, const bf16* X, in
 }
 
 // C[M,N] = A[M,K] · B[N,K]ᵀ; block b computes the BM × BN tile grouped_tile(b) of C, with tiling T (09_layout.h).
-// With the default Tile, one block per SM (128 accumulators per thread: 256 threads × 240 registers).
+// With the default Tile, two blocks per SM (128 accumulators per thread: 2 × 128 threads × up to 255 registers).
 template <class T, bool kVec, class Epilogue>
 __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks)
     mma_sync_kernel(const bf16* A, const bf16* B, int M, int N, int K, Epilogue epilogue) {
