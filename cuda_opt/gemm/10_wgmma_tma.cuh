@@ -68,6 +68,7 @@
 #include "cuda_opt/gemm/gemm.h"
 #include "cuda_opt/gemm/gemm_common.cuh"
 #include "cuda_opt/gemm/gemm_epilogue.cuh"
+#include "cuda_opt/gemm/tile_schedule.h"
 
 #if !defined(QWEN3_GEMM_SM90A)
 #error "10_wgmma_tma.cuh holds sm_90a code: include it only from files compiled for sm_90a (QWEN3_GEMM_SM90A)"
@@ -190,12 +191,27 @@ __device__ __forceinline__ void wgmma_m64n256k16(float (&d)[kAccum], uint64_t de
       : "l"(desc_a), "l"(desc_b), "r"(scale_d));
 }
 
-// C[M,N] = A[M,K] · B[N,K]ᵀ; block (bx, by) computes C[by*BM .. +BM][bx*BN .. +BN]
+// Where a block's partial sums of a shared tile go (tile_schedule.h): slot z holds BM × BN floats, laid out as
+// the consumers hold them, thread by thread ([256 consumer threads][kAccum]), so each thread stores and reloads
+// its own 512 contiguous bytes; counters[j] counts the blocks done with SK tile j (0 between launches).
+struct SplitWorkspace {
+  float* slots;
+  int* counters;
+};
+
+// The 256 consumer threads (warpgroups 1 and 2) meet at named barrier 1; the producer warpgroup is not held up.
+__device__ __forceinline__ void consumers_sync() { asm volatile("bar.sync 1, 256;\n" ::: "memory"); }
+
+// C[M,N] = A[M,K] · B[N,K]ᵀ; block b computes the segments tile_segment(sched, b, 0 and 1): k-tiles
+// [k_begin, k_end) of a tile of C at tile_order.h's place for it (one segment, the whole tile, for blocks of the
+// full waves).
 template <class Epilogue>
 __global__ void __launch_bounds__(kThreads, 1) wgmma_tma_kernel(const __grid_constant__ CUtensorMap map_a,
                                                                 const __grid_constant__ CUtensorMap map_b, int M,
-                                                                int N, int K, Epilogue epilogue) {
+                                                                int N, TileSchedule sched, SplitWorkspace ws,
+                                                                Epilogue epilogue) {
   extern __shared__ unsigned char smem_raw[];
+  __shared__ int last_arrival;  // the consumers' broadcast: did this block finish a shared tile's sum?
   // boxes first (1024-byte aligned), then full[kStages], empty[kStages]
   const uint32_t raw = smem_addr(smem_raw);
   const uint32_t base = (raw + 1023u) & ~1023u;
@@ -206,9 +222,7 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_tma_kernel(const __grid_con
   auto empty = [&](int s) { return bars + 8u * (kStages + s); };
 
   const int wg = threadIdx.x / 128;  // 0: producer, 1..kConsumers: consumers
-  const TileCoord tile = grouped_tile(blockIdx.x, detail::ceil_div(M, BM), detail::ceil_div(N, BN));
-  const int m0 = tile.m * BM, n0 = tile.n * BN;
-  const int num_k_tiles = detail::ceil_div(K, BK);
+  const int tiles_m = detail::ceil_div(M, BM), tiles_n = detail::ceil_div(N, BN);
 
   if (threadIdx.x == 0) {
     for (int s = 0; s < kStages; ++s) {
@@ -220,54 +234,98 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_tma_kernel(const __grid_con
   }
   __syncthreads();  // the only block-wide barrier: the roles below never meet again
 
+  // `it` counts the k-tiles this block has moved through the ring, across its segments: stage it % kStages, in
+  // round it / kStages (the mbarrier phase parity).
   if (wg == 0) {
-    // producer: one thread keeps the ring full
+    // producer: one thread keeps the ring full, segment after segment
     if (threadIdx.x == 0) {
-      for (int kt = 0; kt < num_k_tiles; ++kt) {
-        const int s = kt % kStages;
-        // wait until the consumers released the slot's previous tile (round kt / kStages - 1)
-        if (kt >= kStages) mbar_wait(empty(s), static_cast<unsigned>((kt / kStages - 1) & 1));
-        mbar_arrive_expect_tx(full(s), kStageBytes);
-        tma_load_2d(a_box(s), &map_a, kt * BK, m0, full(s));
-        tma_load_2d(b_box(s), &map_b, kt * BK, n0, full(s));
+      int it = 0;
+      TileSegment seg;
+      for (int n = 0; tile_segment(sched, blockIdx.x, n, seg); ++n) {
+        const TileCoord tile = grouped_tile(seg.tile, tiles_m, tiles_n);
+        for (int kt = seg.k_begin; kt < seg.k_end; ++kt, ++it) {
+          const int s = it % kStages;
+          // wait until the consumers released the slot's previous tile (round it / kStages - 1)
+          if (it >= kStages) mbar_wait(empty(s), static_cast<unsigned>((it / kStages - 1) & 1));
+          mbar_arrive_expect_tx(full(s), kStageBytes);
+          tma_load_2d(a_box(s), &map_a, kt * BK, tile.m * BM, full(s));
+          tma_load_2d(b_box(s), &map_b, kt * BK, tile.n * BN, full(s));
+        }
       }
     }
   } else {
-    // consumer warpgroup c computes rows m0 + 64c .. +64 of the tile, all BN columns
+    // consumer warpgroup c computes rows 64c .. +64 of each tile, all BN columns
     const int c = wg - 1;
-    float d[kAccum];
-#pragma unroll
-    for (int i = 0; i < kAccum; ++i) d[i] = 0.0f;
-    for (int kt = 0; kt < num_k_tiles; ++kt) {
-      const int s = kt % kStages;
-      mbar_wait(full(s), static_cast<unsigned>((kt / kStages) & 1));
-      fence_operands(d);
-      wgmma_fence();
-#pragma unroll
-      for (int kk = 0; kk < BK / 16; ++kk) {
-        const uint64_t da = make_desc(a_box(s) + c * 64 * (BK * 2) + kk * 32);  // rows 64c.., k 16kk..
-        const uint64_t db = make_desc(b_box(s) + kk * 32);
-        wgmma_m64n256k16(d, da, db, 1);
-      }
-      wgmma_commit();
-      // Keep this tile's group in flight and wait only for the one before it: the tensor cores then always have
-      // the next tile's instructions queued. The previous stage is free once its group has completed.
-      wgmma_wait<1>();
-      fence_operands(d);
-      if (kt > 0) mbar_arrive(empty((kt - 1) % kStages));
-    }
-    wgmma_wait<0>();
-    fence_operands(d);
-    // epilogue: registers -> the Epilogue (layout: see the header)
+    const int ct = threadIdx.x - 128;  // 0 .. 255 among the consumers
     const int warp = (threadIdx.x / 32) % 4, lane = threadIdx.x % 32;
-    const int row = m0 + c * 64 + warp * 16 + lane / 4;
+    float d[kAccum];
+    int it = 0;
+    TileSegment seg;
+    for (int n = 0; tile_segment(sched, blockIdx.x, n, seg); ++n) {
 #pragma unroll
-    for (int j = 0; j < BN / 8; ++j) {
-      const int col = n0 + 8 * j + 2 * (lane % 4);
+      for (int i = 0; i < kAccum; ++i) d[i] = 0.0f;
+      for (int kt = seg.k_begin; kt < seg.k_end; ++kt, ++it) {
+        const int s = it % kStages;
+        mbar_wait(full(s), static_cast<unsigned>((it / kStages) & 1));
+        fence_operands(d);
+        wgmma_fence();
 #pragma unroll
-      for (int half = 0; half < 2; ++half) {
-        const int m = row + 8 * half;
-        if (m < M && col < N) epilogue(m, col, d[4 * j + 2 * half], d[4 * j + 2 * half + 1]);
+        for (int kk = 0; kk < BK / 16; ++kk) {
+          const uint64_t da = make_desc(a_box(s) + c * 64 * (BK * 2) + kk * 32);  // rows 64c.., k 16kk..
+          const uint64_t db = make_desc(b_box(s) + kk * 32);
+          wgmma_m64n256k16(d, da, db, 1);
+        }
+        wgmma_commit();
+        // Keep this tile's group in flight and wait only for the one before it: the tensor cores then always have
+        // the next k-tile's instructions queued. The previous stage is free once its group has completed.
+        wgmma_wait<1>();
+        fence_operands(d);
+        if (kt > seg.k_begin) mbar_arrive(empty((it - 1) % kStages));
+      }
+      wgmma_wait<0>();
+      fence_operands(d);
+      mbar_arrive(empty((it - 1) % kStages));  // the segment's last stage
+
+      if (!seg.whole) {
+        // A part of a shared tile: store the partial sums in this block's slot, count this block in; the block
+        // that completes the count adds every contributor's slot, in block order, and goes on to the epilogue.
+        float4* mine = reinterpret_cast<float4*>(ws.slots + (static_cast<size_t>(seg.slot) * 256 + ct) * kAccum);
+#pragma unroll
+        for (int i = 0; i < kAccum / 4; ++i) mine[i] = make_float4(d[4 * i], d[4 * i + 1], d[4 * i + 2], d[4 * i + 3]);
+        __threadfence();  // the stores are visible GPU-wide before the count says so
+        consumers_sync();
+        const int first = sk_first_contributor(sched, seg.sk_tile), last = sk_last_contributor(sched, seg.sk_tile);
+        if (ct == 0) {
+          __threadfence();  // cumulative: orders every consumer's stores (seen through the barrier) before the count
+          last_arrival = atomicAdd(&ws.counters[seg.sk_tile], 1) == last - first;
+        }
+        consumers_sync();
+        if (!last_arrival) continue;
+        __threadfence();
+#pragma unroll
+        for (int i = 0; i < kAccum; ++i) d[i] = 0.0f;
+        for (int b = first; b <= last; ++b) {  // fixed order: the bits do not depend on who arrived last
+          const float4* p = reinterpret_cast<const float4*>(
+              ws.slots + (static_cast<size_t>(sk_contributor_slot(sched, seg.sk_tile, b)) * 256 + ct) * kAccum);
+#pragma unroll
+          for (int i = 0; i < kAccum / 4; ++i) {
+            const float4 v = __ldcg(p + i);  // from L2: the slots were written by other SMs
+            d[4 * i] += v.x, d[4 * i + 1] += v.y, d[4 * i + 2] += v.z, d[4 * i + 3] += v.w;
+          }
+        }
+        if (ct == 0) ws.counters[seg.sk_tile] = 0;  // ready for the next launch (and graph replays)
+      }
+      // epilogue: registers -> the Epilogue (layout: see the header)
+      const TileCoord tile = grouped_tile(seg.tile, tiles_m, tiles_n);
+      const int row = tile.m * BM + c * 64 + warp * 16 + lane / 4;
+#pragma unroll
+      for (int j = 0; j < BN / 8; ++j) {
+        const int col = tile.n * BN + 8 * j + 2 * (lane % 4);
+#pragma unroll
+        for (int half = 0; half < 2; ++half) {
+          const int m = row + 8 * half;
+          if (m < M && col < N) epilogue(m, col, d[4 * j + 2 * half], d[4 * j + 2 * half + 1]);
+        }
       }
     }
   }
@@ -312,8 +370,30 @@ inline bool operands_ok(const bf16* A, const bf16* B, int K) {
   return K > 0 && K % 8 == 0 && detail::aligned(A, 16) && detail::aligned(B, 16);
 }
 
-// Launches epilogue(A·Bᵀ) over a 1-D grid of ceil(M/BM)·ceil(N/BN) blocks in grouped order. Preconditions:
-// operands_ok, and a device of compute capability 9.0.
+// The split-tile workspace of the current device, allocated on the first launch (before any CUDA-graph capture:
+// the forward pass runs eagerly once before it captures) for the largest schedule any shape can have: 2 slots of
+// BM × BN floats per SM, a counter per SM, zeroed. One per process and device, so GEMMs of step 10 must not run
+// concurrently on two streams (the ladder and the forward pass use one stream each).
+inline SplitWorkspace split_workspace(int device, int sms, const char* what) {
+  constexpr int kMaxDevices = 64;
+  static SplitWorkspace ws[kMaxDevices] = {};
+  if (device < 0 || device >= kMaxDevices) throw CudaError(std::string(what) + ": device index out of range");
+  if (ws[device].slots == nullptr) {
+    SplitWorkspace w{};
+    const size_t slot_bytes = static_cast<size_t>(2) * sms * BM * BN * sizeof(float);
+    QWEN3_CUDA_CHECK(cudaMalloc(&w.slots, slot_bytes), std::string(what) + ": the split-tile workspace");
+    QWEN3_CUDA_CHECK(cudaMalloc(&w.counters, static_cast<size_t>(sms) * sizeof(int)),
+                     std::string(what) + ": the split-tile counters");
+    QWEN3_CUDA_CHECK(cudaMemset(w.counters, 0, static_cast<size_t>(sms) * sizeof(int)),
+                     std::string(what) + ": the split-tile counters");
+    ws[device] = w;
+  }
+  return ws[device];
+}
+
+// Launches epilogue(A·Bᵀ) over one block per tile of the full waves and the shared last wave of
+// make_tile_schedule (one block per SM at a time). Preconditions: operands_ok, and a device of compute
+// capability 9.0.
 template <class Epilogue>
 void run(const bf16* A, const bf16* B, int M, int N, int K, Epilogue epilogue, cudaStream_t s, const char* what) {
   if (M == 0 || N == 0) return;
@@ -321,8 +401,14 @@ void run(const bf16* A, const bf16* B, int M, int N, int K, Epilogue epilogue, c
   QWEN3_CUDA_CHECK(cudaFuncSetAttribute(wgmma_tma_kernel<Epilogue>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                         kSmemBytes),
                    std::string(what) + ": allowing the shared memory");
-  const unsigned blocks = static_cast<unsigned>(detail::ceil_div(M, BM)) * static_cast<unsigned>(detail::ceil_div(N, BN));
-  wgmma_tma_kernel<Epilogue><<<blocks, kThreads, kSmemBytes, s>>>(map_a, map_b, M, N, K, epilogue);
+  int device = 0, sms = 0;
+  QWEN3_CUDA_CHECK(cudaGetDevice(&device), what);
+  QWEN3_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device), what);
+  const SplitWorkspace ws = split_workspace(device, sms, what);
+  const TileSchedule sched =
+      make_tile_schedule(detail::ceil_div(M, BM), detail::ceil_div(N, BN), detail::ceil_div(K, BK), sms);
+  wgmma_tma_kernel<Epilogue><<<static_cast<unsigned>(sched.blocks()), kThreads, kSmemBytes, s>>>(
+      map_a, map_b, M, N, sched, ws, epilogue);
   QWEN3_CUDA_CHECK_LAUNCH(what);
 }
 
