@@ -191,9 +191,12 @@ __device__ __forceinline__ void wgmma_m64n256k16(float (&d)[kAccum], uint64_t de
       : "l"(desc_a), "l"(desc_b), "r"(scale_d));
 }
 
-// Where a block's partial sums of a shared tile go (tile_schedule.h): slot z holds BM × BN floats, laid out as
-// the consumers hold them, thread by thread ([256 consumer threads][kAccum]), so each thread stores and reloads
-// its own 512 contiguous bytes; counters[j] counts the blocks done with SK tile j (0 between launches).
+// Where a block's partial sums of a shared tile go (tile_schedule.h): slot z holds BM × BN floats as float4s
+// [kAccum / 4][256 consumer threads]: the i-th float4 of every consumer thread side by side, so that one warp's
+// store or load of its i-th float4s is 512 contiguous bytes (coalesced). Laid out thread by thread instead (each
+// thread's 512 bytes contiguous), every warp instruction touched 32 different cache lines and the store and reload
+// of a slot took ~75-135 µs, slower than the second wave it was meant to save (H200 run 6, gemm-ladder.md).
+// counters[j] counts the blocks done with SK tile j (0 between launches).
 struct SplitWorkspace {
   float* slots;
   int* counters;
@@ -289,9 +292,11 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_tma_kernel(const __grid_con
       if (!seg.whole) {
         // A part of a shared tile: store the partial sums in this block's slot, count this block in; the block
         // that completes the count adds every contributor's slot, in block order, and goes on to the epilogue.
-        float4* mine = reinterpret_cast<float4*>(ws.slots + (static_cast<size_t>(seg.slot) * 256 + ct) * kAccum);
+        float4* mine = reinterpret_cast<float4*>(ws.slots + static_cast<size_t>(seg.slot) * BM * BN) + ct;
 #pragma unroll
-        for (int i = 0; i < kAccum / 4; ++i) mine[i] = make_float4(d[4 * i], d[4 * i + 1], d[4 * i + 2], d[4 * i + 3]);
+        for (int i = 0; i < kAccum / 4; ++i) {
+          mine[i * 256] = make_float4(d[4 * i], d[4 * i + 1], d[4 * i + 2], d[4 * i + 3]);
+        }
         __threadfence();  // the stores are visible GPU-wide before the count says so
         consumers_sync();
         const int first = sk_first_contributor(sched, seg.sk_tile), last = sk_last_contributor(sched, seg.sk_tile);
@@ -306,10 +311,11 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_tma_kernel(const __grid_con
         for (int i = 0; i < kAccum; ++i) d[i] = 0.0f;
         for (int b = first; b <= last; ++b) {  // fixed order: the bits do not depend on who arrived last
           const float4* p = reinterpret_cast<const float4*>(
-              ws.slots + (static_cast<size_t>(sk_contributor_slot(sched, seg.sk_tile, b)) * 256 + ct) * kAccum);
+                                ws.slots + static_cast<size_t>(sk_contributor_slot(sched, seg.sk_tile, b)) * BM * BN) +
+                            ct;
 #pragma unroll
           for (int i = 0; i < kAccum / 4; ++i) {
-            const float4 v = __ldcg(p + i);  // from L2: the slots were written by other SMs
+            const float4 v = __ldcg(p + i * 256);  // from L2: the slots were written by other SMs
             d[4 * i] += v.x, d[4 * i + 1] += v.y, d[4 * i + 2] += v.z, d[4 * i + 3] += v.w;
           }
         }
