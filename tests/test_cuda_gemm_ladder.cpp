@@ -75,12 +75,13 @@ GemmError run_against_cublas(int step, Precision p, Dims d, uint64_t seed, size_
 }
 
 // Shapes: not multiples of any tile, skinny, tiny, K not a multiple of 4 or 8, K a multiple of 8 with M and N
-// ragged (the vector paths with edge tiles), and two model shapes (0.6B fused QKV and 8B o_proj at M = 512).
+// ragged (the vector paths with edge tiles), long k with few tiles (step 10 shares them along k: tile_schedule.h),
+// and two model shapes (0.6B fused QKV and 8B o_proj at M = 512).
 std::vector<Dims> test_shapes() {
   const ModelConfig c6 = ModelConfig::preset("0.6b"), c8 = ModelConfig::preset("8b");
   return {
       {1000, 3000, 777}, {1, 4096, 4096}, {513, 129, 65},  {7, 5, 3},     {333, 1000, 1024},
-      {130, 260, 40},    {129, 127, 8},   {64, 64, 1},     {1, 1, 1},
+      {130, 260, 40},    {129, 127, 8},   {64, 64, 1},     {1, 1, 1},     {300, 1000, 8200},
       {512, static_cast<int>(c6.q_dim() + 2 * c6.kv_dim()), static_cast<int>(c6.hidden_size)},
       {512, static_cast<int>(c8.hidden_size), static_cast<int>(c8.q_dim())},
   };

@@ -97,24 +97,24 @@ TEST(TileSchedule, ModelShapesAtManyTokenCounts) {
 TEST(TileSchedule, SmallGridsEveryWay) {
   for (int tm = 1; tm <= 12; ++tm) {
     for (int tn = 1; tn <= 12; ++tn) {
-      for (int kt : {1, 2, 7, 8, 9, 31, 64, 192}) {
+      for (int kt : {1, 2, 7, 8, 9, 31, 64, 127, 128, 192, 300}) {
         for (int slots : {1, 5, 13, 132}) check_schedule(tm, tn, kt, slots);
       }
     }
   }
 }
 
-// The cases the schedule was made for (o_proj and down at 1040 tokens on 132 SMs), and the ones it leaves alone.
-TEST(TileSchedule, SharesOnlyASparseLastWave) {
-  TileSchedule s = make_tile_schedule(9, 16, 64, kSms);  // 8B o_proj, 1040 tokens: 144 tiles
+// The case the schedule was made for (down_proj at 1040 tokens on 132 SMs), and the ones it leaves alone.
+TEST(TileSchedule, SharesOnlyASparseLastWaveOfLongTiles) {
+  TileSchedule s = make_tile_schedule(9, 16, 192, kSms);  // 8B down_proj (K = 12288), 1040 tokens: 144 tiles
   EXPECT_EQ(s.dp_tiles, 132);
   EXPECT_EQ(s.sk_tiles, 12);
-  EXPECT_EQ(s.sk_blocks, 132);  // 768 k-tiles in runs of 5-6
-  s = make_tile_schedule(8, 16, 64, kSms);  // 1024 tokens: 128 tiles, one wave, nearly full
+  EXPECT_EQ(s.sk_blocks, 132);  // 2304 k-tiles in runs of 17-18
+  s = make_tile_schedule(8, 16, 192, kSms);  // 1024 tokens: 128 tiles, one wave, nearly full
   EXPECT_EQ(s.sk_tiles, 0);
-  s = make_tile_schedule(32, 16, 64, kSms);  // 4096 tokens: 512 tiles, 3 waves + 116 (88% of a wave)
+  s = make_tile_schedule(32, 16, 192, kSms);  // 4096 tokens: 512 tiles, 3 waves + 116 (88% of a wave)
   EXPECT_EQ(s.sk_tiles, 0);
-  s = make_tile_schedule(9, 16, 4, kSms);  // K = 256: too short to share
+  s = make_tile_schedule(9, 16, 64, kSms);  // o_proj (K = 4096): too short to repay sharing (measured)
   EXPECT_EQ(s.sk_tiles, 0);
 }
 
@@ -122,13 +122,14 @@ TEST(TileSchedule, SharesOnlyASparseLastWave) {
 // floats, so the order of additions shows in the bits) stored in its slot; the full sum is the slots added in
 // contributor order, and equals the same sum whichever block would have arrived last.
 TEST(TileSchedule, FixupAddsTheSlotsInOneOrder) {
-  const TileSchedule s = make_tile_schedule(9, 16, 64, kSms);
+  const TileSchedule s = make_tile_schedule(9, 16, 192, kSms);
+  ASSERT_GT(s.sk_tiles, 0);
   std::map<int, float> slot_sum;
   for (int block = s.dp_tiles; block < s.blocks(); ++block) {
     TileSegment seg{};
     for (int n = 0; tile_segment(s, block, n, seg); ++n) {
       float partial = 0;
-      for (int k = seg.k_begin; k < seg.k_end; ++k) partial += 1.0f / (1 + k + 64 * seg.tile);
+      for (int k = seg.k_begin; k < seg.k_end; ++k) partial += 1.0f / (1 + k + 192 * seg.tile);
       if (!seg.whole) slot_sum[seg.slot] = partial;
     }
   }
@@ -139,9 +140,9 @@ TEST(TileSchedule, FixupAddsTheSlotsInOneOrder) {
     }
     for (int b = sk_first_contributor(s, j); b <= sk_last_contributor(s, j); ++b) {
       float partial = 0;
-      const int64_t lo = s.sk_begin(b) > int64_t{j} * 64 ? s.sk_begin(b) : int64_t{j} * 64;
-      const int64_t hi = s.sk_begin(b + 1) < int64_t{j + 1} * 64 ? s.sk_begin(b + 1) : int64_t{j + 1} * 64;
-      for (int64_t i = lo; i < hi; ++i) partial += 1.0f / (1 + (i - int64_t{j} * 64) + 64 * (s.dp_tiles + j));
+      const int64_t lo = s.sk_begin(b) > int64_t{j} * 192 ? s.sk_begin(b) : int64_t{j} * 192;
+      const int64_t hi = s.sk_begin(b + 1) < int64_t{j + 1} * 192 ? s.sk_begin(b + 1) : int64_t{j + 1} * 192;
+      for (int64_t i = lo; i < hi; ++i) partial += 1.0f / (1 + (i - int64_t{j} * 192) + 192 * (s.dp_tiles + j));
       reference += partial;
     }
     EXPECT_EQ(fixed_order, reference) << "SK tile " << j;

@@ -4,11 +4,12 @@
 // tests/test_tile_schedule.cpp proves on the CPU that every (tile, k-tile) is computed exactly once and that the
 // partial sums of a shared tile are found and added in one fixed order.
 //
-// Why: one block per SM, 132 SMs, 128×256 tiles. The 8B model's o_proj at 1040 tokens has 9 × 16 = 144 tiles: one
-// full wave of 132 and a second wave of 12 tiles during which 120 SMs idle, so the GEMM takes two waves for 1.09
-// waves of work (measured: 55% of cuBLAS, where 1024 tokens, 128 tiles, one wave, gives 96%). Here the 132 full
-// tiles run as before, and the 12 remaining tiles' 12 × 64 k-tiles are cut into 132 runs of ~6 k-tiles, one per
-// block: the second wave shrinks to ~1/11 of a tile's time, plus the cost of adding the partial sums.
+// Why: one block per SM, 132 SMs, 128×256 tiles. The 8B model's down_proj at 1040 tokens has 9 × 16 = 144 tiles:
+// one full wave of 132 and a second wave of 12 tiles during which 120 SMs idle, so the GEMM takes two waves for
+// 1.09 waves of work (measured: 55% of cuBLAS, where 1024 tokens, 128 tiles, one wave, gives 99%). Here the 132
+// full tiles run as before, and the 12 remaining tiles' 12 × 192 k-tiles are cut into 132 runs of ~17 k-tiles, one
+// per block: the second wave shrinks to ~1/11 of a tile's time plus the cost of adding the partial sums (72% of
+// cuBLAS measured). Only long tiles are shared (kMinSkKTiles): for K = 4096 that cost ate the gain.
 //
 //   tiles t = 0 .. dp_tiles-1      whole, by block t                       (their order: tile_order.h)
 //   tiles t = dp_tiles .. tiles-1  "SK tiles" j = t - dp_tiles, k-tiles numbered i = j·k_tiles + k in one line of
@@ -46,16 +47,22 @@ struct TileSchedule {
 // SK blocks get at least this many k-tiles each, so that a partial sum's store and reload (2 × 128 KB) stay small
 // beside the loads of the k-tiles it saves.
 constexpr int kMinSkIters = 4;
+// Tiles are shared only when they are at least this many k-tiles long (K >= 8192 with BK = 64). Measured on an H200
+// (docs/results/gemm-ladder.md, run 7): the shared wave costs ~35 µs beyond its k-tiles (the pipeline's restart,
+// the partial sums' store, the fences, the fix-up's reload), which a 64-k-tile tile (K = 4096, ~47 µs per tile)
+// cannot win back: qkv, o_proj and gate_up at 1040 and 2080 tokens lost 0-15 points of cuBLAS's rate; down_proj
+// (K = 12288, 192 k-tiles) gained 13-17.
+constexpr int kMinSkKTiles = 128;
 
 // The schedule for a tiles_m × tiles_n grid of tiles with k_tiles k-tiles each on `slots` blocks at a time (SMs ×
 // blocks per SM). Whole tiles only when the last wave is empty or nearly full (>= 80% of the slots: sharing it
-// saves little), or when the tiles are too short along k to share.
+// saves little), or when the tiles are too short along k to repay sharing (kMinSkKTiles).
 QWEN3_HOST_DEVICE inline TileSchedule make_tile_schedule(int tiles_m, int tiles_n, int k_tiles, int slots) {
   TileSchedule s;
   s.tiles = tiles_m * tiles_n;
   s.k_tiles = k_tiles;
   const int rem = slots > 0 ? s.tiles % slots : 0;
-  if (rem == 0 || rem * 5 >= slots * 4 || k_tiles < 2 * kMinSkIters) {
+  if (rem == 0 || rem * 5 >= slots * 4 || k_tiles < kMinSkKTiles) {
     s.dp_tiles = s.tiles;
     return s;
   }
