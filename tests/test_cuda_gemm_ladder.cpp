@@ -137,8 +137,8 @@ TEST_P(GemmStep, UnalignedPointersFallBack) {
   }
 }
 
-// Two runs on the same inputs give the same bits (every step here is deterministic: no atomics, no split-K),
-// so a race (a missing barrier) that changes the result between runs shows up.
+// Two runs on the same inputs give the same bits (every step here is deterministic: step 10's shared tiles add their
+// partial sums in a fixed order), so a race (a missing barrier or fence) that changes the result shows up.
 TEST_P(GemmStep, RepeatableBitForBit) {
   QWEN3_REQUIRE_GPU();
   const int step = GetParam();
@@ -146,30 +146,33 @@ TEST_P(GemmStep, RepeatableBitForBit) {
   ASSERT_EQ(cudaGetDeviceProperties(&prop, 0), cudaSuccess);
   if (step == 0) GTEST_SKIP() << "cuBLAS may choose a different algorithm per call";
   if (!gemm_step_supported(step, prop)) QWEN3_GPU_SKIP(gemm_step_name(step) << " cannot run on " << prop.name);
-  const Dims d{777, 1000, 520};
-  const size_t c_n = static_cast<size_t>(d.M) * d.N;
-  CudaStream stream;
-  cudaStream_t s = stream.get();
-  DeviceBuffer<float> A(static_cast<size_t>(d.M) * d.K, "A"), B(static_cast<size_t>(d.N) * d.K, "B");
-  DeviceBuffer<float> C1(c_n, "C1"), C2(c_n, "C2");
-  DeviceBuffer<bf16> A16(A.size(), "A16"), B16(B.size(), "B16");
-  fill_random(A.data(), A.size(), 55, 0, s);
-  fill_random(B.data(), B.size(), 55, 1, s);
-  to_bf16(A.data(), A16.data(), A.size(), false, s);
-  to_bf16(B.data(), B16.data(), B.size(), false, s);
-  for (DeviceBuffer<float>* c : {&C1, &C2}) {
-    poison(c->data(), c_n, s);
-    if (gemm_step_precision(step) == Precision::kF32) {
-      gemm_f32(step, A.data(), B.data(), c->data(), d.M, d.N, d.K, s, nullptr);
-    } else {
-      gemm_bf16(step, A16.data(), B16.data(), c->data(), d.M, d.N, d.K, s, nullptr);
+  // the second shape's long k makes step 10 share its tiles along k, adding partial sums in its fixed order
+  for (const Dims d : {Dims{777, 1000, 520}, Dims{300, 1000, 8200}}) {
+    const size_t c_n = static_cast<size_t>(d.M) * d.N;
+    CudaStream stream;
+    cudaStream_t s = stream.get();
+    DeviceBuffer<float> A(static_cast<size_t>(d.M) * d.K, "A"), B(static_cast<size_t>(d.N) * d.K, "B");
+    DeviceBuffer<float> C1(c_n, "C1"), C2(c_n, "C2");
+    DeviceBuffer<bf16> A16(A.size(), "A16"), B16(B.size(), "B16");
+    fill_random(A.data(), A.size(), 55, 0, s);
+    fill_random(B.data(), B.size(), 55, 1, s);
+    to_bf16(A.data(), A16.data(), A.size(), false, s);
+    to_bf16(B.data(), B16.data(), B.size(), false, s);
+    for (DeviceBuffer<float>* c : {&C1, &C2}) {
+      poison(c->data(), c_n, s);
+      if (gemm_step_precision(step) == Precision::kF32) {
+        gemm_f32(step, A.data(), B.data(), c->data(), d.M, d.N, d.K, s, nullptr);
+      } else {
+        gemm_bf16(step, A16.data(), B16.data(), c->data(), d.M, d.N, d.K, s, nullptr);
+      }
     }
+    stream.synchronize("gemm ladder repeatability");
+    const std::vector<float> h1 = C1.to_host("C1"), h2 = C2.to_host("C2");
+    size_t differ = 0;
+    for (size_t i = 0; i < c_n; ++i) differ += std::memcmp(&h1[i], &h2[i], sizeof(float)) != 0;
+    EXPECT_EQ(differ, 0u) << gemm_step_name(step) << " " << dims_str(d) << ": two runs differ in " << differ
+                          << " of " << c_n << " outputs";
   }
-  stream.synchronize("gemm ladder repeatability");
-  const std::vector<float> h1 = C1.to_host("C1"), h2 = C2.to_host("C2");
-  size_t differ = 0;
-  for (size_t i = 0; i < c_n; ++i) differ += std::memcmp(&h1[i], &h2[i], sizeof(float)) != 0;
-  EXPECT_EQ(differ, 0u) << gemm_step_name(step) << ": two runs differ in " << differ << " of " << c_n << " outputs";
 }
 
 INSTANTIATE_TEST_SUITE_P(AllSteps, GemmStep, ::testing::Range(0, kNumSteps),
