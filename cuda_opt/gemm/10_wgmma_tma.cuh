@@ -54,6 +54,14 @@
 // what an H100's L2 delivers); 128×256 brings 85 FLOP per byte, 8.8 TB/s. Measured (run 3): 688 TFLOP/s at 4096³,
 // 93.1% of cuBLAS; 8B shapes 91.5 / 90.8 / 93.9 / 94.3%: +17-21%, more than predicted.
 //
+// Then the last wave (tile_schedule.h): at awkward M the grid of 128×256 tiles leaves a sparse last wave (8B o_proj
+// and down_proj at 1040 tokens: 144 tiles, 132 SMs: 55% of cuBLAS). A block now computes one or two "segments"
+// (k-tile ranges of a tile): whole tiles for the full waves, and the last wave's tiles shared along k, the partial
+// sums stored in a workspace and added, in a fixed order, by whichever block finishes a tile last. Predicted ~90% at
+// 1040 tokens; measured on an H200 (docs/results/gemm-ladder.md runs 6-7): 72% for down_proj (K = 12288), a loss
+// where K = 4096 (the shared wave costs ~35 µs beyond its k-tiles), so only tiles of >= 128 k-tiles are shared.
+// 168 registers (the 384-thread block's cap), no spills.
+//
 // The kernel is a template over its Epilogue (see 09_mma_sync_ldmatrix.cuh): fp32 stores for the ladder, the
 // forward pass's fused epilogues in cuda_opt/linear_sm90a.cu.
 #pragma once
