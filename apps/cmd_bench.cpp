@@ -25,6 +25,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "apps/build_info.h"
 #include "apps/commands.h"
 #include "apps/model_options.h"
 #include "core/batch.h"
@@ -100,35 +101,6 @@ void derive(Cell& c, double usd_per_hour) {
 }
 
 // ---- where and what -------------------------------------------------------------------------------
-
-std::string run_and_read(const std::string& cmd) {
-  std::string out;
-  if (FILE* p = popen(cmd.c_str(), "r")) {
-    char buf[256];
-    while (std::fgets(buf, sizeof buf, p)) out += buf;
-    if (pclose(p) != 0) return "";
-  }
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
-}
-
-// The source tree's commit at run time ("-dirty" when tracked files differ from it), or "unknown". QWEN3_COMMIT,
-// when set, wins: a build carried to another machine (scripts/gpu_slim_build.sh) records the commit it was built
-// from, which that machine's copy of the tree may not know.
-std::string current_commit() {
-  if (const char* c = std::getenv("QWEN3_COMMIT"); c != nullptr && *c != '\0') return c;
-#ifdef QWEN3_SOURCE_DIR
-  const std::string dir = QWEN3_SOURCE_DIR;
-  if (!std::filesystem::exists(std::filesystem::path(dir) / ".git")) return "unknown";
-  const std::string git = "git -C '" + dir + "' ";
-  const std::string head = run_and_read(git + "rev-parse HEAD 2>/dev/null");
-  if (head.empty()) return "unknown";
-  const std::string changes = run_and_read(git + "status --porcelain --untracked-files=no 2>/dev/null");
-  return changes.empty() ? head : head + "-dirty";
-#else
-  return "unknown";
-#endif
-}
 
 std::string cpu_name() {
   std::ifstream f("/proc/cpuinfo");

@@ -11,6 +11,7 @@
 #include "apps/commands.h"
 #include "apps/model_options.h"
 #include "apps/read_texts.h"
+#include "apps/verbatim_texts.h"
 #include "core/embed.h"
 #include "core/error.h"
 #include "core/pooling.h"
@@ -158,10 +159,10 @@ int run_compare(const CompareArgs& a) {
 
 }  // namespace
 
-void add_compare(CLI::App& app) {
+void add_compare(CLI::App& app, VerbatimTexts& texts) {
   auto args = std::make_shared<CompareArgs>();
   CLI::App* cmd = app.add_subcommand("compare", "Run one batch through two backends and compare them layer by layer");
-  cmd->add_option("texts", args->texts, "Texts of the batch (default: synthetic sequences of --lengths)");
+  texts.add_to(*cmd, &args->texts, "Texts of the batch (default: synthetic sequences of --lengths)");
   cmd->add_option("--backends", args->backends, "Two backends, e.g. cpu,cuda_naive")->required();
   cmd->add_option("--lengths", args->lengths, "Without texts: sequence lengths of a synthetic batch (default 1,7,64,300)")
       ->delimiter(',');

@@ -7,6 +7,7 @@
 #include "apps/commands.h"
 #include "apps/model_options.h"
 #include "apps/read_texts.h"
+#include "apps/verbatim_texts.h"
 #include "core/embed.h"
 #include "core/error.h"
 
@@ -76,10 +77,10 @@ void run_embed(const EmbedArgs& a) {
 
 }  // namespace
 
-void add_embed(CLI::App& app) {
+void add_embed(CLI::App& app, VerbatimTexts& texts) {
   auto args = std::make_shared<EmbedArgs>();
   CLI::App* cmd = app.add_subcommand("embed", "Embed texts (arguments, or stdin one per line) as JSON lines");
-  cmd->add_option("texts", args->texts, "Texts to embed (default: read stdin, one per line)");
+  texts.add_to(*cmd, &args->texts, "Texts to embed (default: read stdin, one per line)");
   args->model.add_to(*cmd);
   cmd->add_option("--instruct", args->instruct, "Query instruction: embeds 'Instruct: TASK\\nQuery:TEXT'");
   cmd->add_option("--dim", args->dim, "Matryoshka: keep the first N dimensions (32..hidden), re-normalised");

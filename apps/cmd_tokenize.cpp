@@ -6,6 +6,7 @@
 #include "apps/commands.h"
 #include "apps/model_options.h"
 #include "apps/read_texts.h"
+#include "apps/verbatim_texts.h"
 #include "core/error.h"
 
 namespace qwen3::cli {
@@ -51,10 +52,10 @@ void run_tokenize(const TokenizeArgs& a) {
 
 }  // namespace
 
-void add_tokenize(CLI::App& app) {
+void add_tokenize(CLI::App& app, VerbatimTexts& texts) {
   auto args = std::make_shared<TokenizeArgs>();
   CLI::App* cmd = app.add_subcommand("tokenize", "Print the token ids of texts (arguments, or stdin one per line)");
-  cmd->add_option("texts", args->texts, "Texts (default: read stdin, one per line)");
+  texts.add_to(*cmd, &args->texts, "Texts (default: read stdin, one per line)");
   args->model.add_to(*cmd);
   cmd->add_flag("--no-eos", args->no_eos, "Do not append <|endoftext|> (151643)");
   cmd->add_flag("--decode", args->decode, "Inverse: each input is a JSON array of ids; print its text as JSON");

@@ -295,3 +295,72 @@ TEST_F(Cli, CudaBackendRunsOrSaysWhyNot) {
     expect_error(r, "cuda_naive");
   }
 }
+
+// ---- texts are texts, and the command line's own errors ---------------------------------------------------
+
+// A positional argument is one text whatever it holds: CLI11 alone split "[hello, world]" into two texts, made
+// "[hello]" into "hello" and dropped "[]" (a silent wrong answer), also after "--".
+TEST_F(Cli, BracketsCommasAndDashesStayInOneText) {
+  // three runs over the same texts: stdin (one per line, never split), arguments, arguments after "--"
+  const std::vector<std::string> texts = {"[hello, world]", "[hello]", "[]", "a,b", "\"quoted\"", "[9707,11]"};
+  std::string lines, args;
+  for (const std::string& t : texts) {
+    lines.append(t).append("\n");
+    args.append(" ").append(shell_quote(t));
+  }
+  const auto from_stdin = cli("tokenize --no-eos", &lines);
+  ASSERT_EQ(from_stdin.status, 0) << from_stdin.err;
+  ASSERT_EQ(std::count(from_stdin.out.begin(), from_stdin.out.end(), '\n'), 6) << from_stdin.out;
+  const auto from_args = cli("tokenize --no-eos" + args);
+  EXPECT_EQ(from_args.status, 0) << from_args.err;
+  EXPECT_EQ(from_args.out, from_stdin.out) << "an argument was not taken as one text";
+  const auto after_dashes = cli("tokenize --no-eos --" + args);
+  EXPECT_EQ(after_dashes.out, from_stdin.out) << "after --";
+  // texts that look like options, after "--"
+  const std::string dashed_lines = "--dim\n-x\n";
+  const auto dashed = cli("tokenize --no-eos -- --dim -x");
+  ASSERT_EQ(dashed.status, 0) << dashed.err;
+  EXPECT_EQ(dashed.out, cli("tokenize --no-eos", &dashed_lines).out);
+  // embed: one text, one embedding; options before and after the texts still work
+  const auto e = cli("embed '[hello, world]' --dim 32");
+  ASSERT_EQ(e.status, 0) << e.err;
+  EXPECT_EQ(std::count(e.out.begin(), e.out.end(), '\n'), 1) << e.out;
+  EXPECT_EQ(nlohmann::json::parse(e.out)["embedding"].size(), 32u);
+  // compare: two texts stay two sequences
+  const auto c = cli("compare --backends cpu,cpu '[a, b]' '[]'");
+  ASSERT_EQ(c.status, 0) << c.err;
+  EXPECT_NE(c.out.find("2 sequences"), std::string::npos) << c.out;
+}
+
+// The documented `tokenize --decode "[9707,11]"` works with the ids as an argument, as on stdin.
+TEST_F(Cli, DecodeIdsGivenAsAnArgument) {
+  const auto r = cli("tokenize --decode '[9707,11]'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "\"Hello,\"\n");
+}
+
+// CLI11's own errors (bad values, unknown options, no or unknown subcommand) follow the project's rule: one
+// "error: ..." line pointing at --help, exit status 1 (CLI11 exits 104-114 in two lines).
+TEST_F(Cli, CommandLineErrorsAreOneLineAndExitOne) {
+  struct Case {
+    const char* args;
+    const char* says;
+  };
+  for (const Case& c : {Case{"embed --dim x hi", "--dim"}, Case{"embed --format xml hi", "xml"},
+                        Case{"embed --bogus hi", "--bogus"}, Case{"", "no subcommand given"},
+                        Case{"frobnicate", "unknown subcommand 'frobnicate'"}, Case{"flops --seq", "--seq"}}) {
+    const auto r = cli(c.args);
+    expect_error(r, c.says);
+    EXPECT_NE(r.err.find("--help"), std::string::npos) << c.args << ": " << r.err;
+    EXPECT_EQ(r.out, "") << c.args;
+  }
+}
+
+// --version says what this binary is: version, commit, build type, CPU instruction sets, CUDA architectures.
+TEST_F(Cli, VersionSaysHowItWasBuilt) {
+  const auto r = cli("--version");
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const char* field : {"qwen3emb ", "commit: ", "build type: ", "CPU instruction sets: ", "CUDA architectures: "}) {
+    EXPECT_NE(r.out.find(field), std::string::npos) << field << " missing in: " << r.out;
+  }
+}
