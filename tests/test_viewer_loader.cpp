@@ -444,6 +444,74 @@ TEST(ViewerLoaderErrors, LimitsRefuseInsteadOfExhaustingMemory) {
   expect_error<LimitError>([&] { load_trace(fixture("every_phase.json"), few); }, {"more than 5 events"});
 }
 
+// A time outside the viewer's range (±(2^62 - 1) ns) refuses the whole file, naming the event, in lenient
+// mode too. Before, ts + dur near INT64_MAX wrapped to a negative end, and the span, the ruler and the
+// messages came out negative or wrong.
+TEST(ViewerLoaderErrors, TimesOutsideTheViewersRangeRefuseTheFile) {
+  auto x = [](const std::string& ts, const std::string& dur) {
+    return R"([{"ph":"X","name":"edge","pid":1,"tid":1,"ts":)" + ts + R"(,"dur":)" + dur + "}]";
+  };
+  for (const LoadOptions& o : {LoadOptions{}, LoadOptions{{}, true}}) {
+    // ts + dur overflows int64 nanoseconds (each alone fits).
+    expect_error<LimitError>([&] { parse_trace(x("9000000000000000", "9000000000000000"), "o.json", o); },
+                             {"o.json", "event #0", "\"edge\"", "outside the viewer's time range", "±4611686018427387 µs"});
+    // The end is one microsecond past the range.
+    expect_error<LimitError>([&] { parse_trace(x("4611686018427387", "1"), "end.json", o); },
+                             {"end.json", "event #0", "ts + dur = 4611686018427387 + 1 µs", "outside the viewer's time range"});
+    // A ts below the range, and one too large even for int64 nanoseconds (refused, not "not a number").
+    expect_error<LimitError>([&] { parse_trace(x("-4611686018427388", "0"), "neg.json", o); },
+                             {"\"ts\" is -4611686018427388 µs", "outside the viewer's time range"});
+    expect_error<LimitError>([&] { parse_trace(x("1e300", "1"), "e.json", o); }, {"\"ts\" is 1e300 µs"});
+    expect_error<LimitError>([&] { parse_trace(R"([{"ph":"i","name":"p","pid":1,"tid":1,"ts":99999999999999999999}])", "i.json", o); },
+                             {"i.json", "ph \"i\"", "outside the viewer's time range"});
+  }
+  // Two slices across the whole range: each fits, their durations' sum does not; the statistics would overflow.
+  const std::string both = R"([{"ph":"B","name":"a","pid":1,"tid":1,"ts":-4611686018427387},
+    {"ph":"E","pid":1,"tid":1,"ts":4611686018427387},{"ph":"B","name":"b","pid":1,"tid":2,"ts":-4611686018427387},
+    {"ph":"E","pid":1,"tid":2,"ts":4611686018427387}])";
+  expect_error<LimitError>([&] { parse_trace(both, "sum.json"); }, {"sum.json", "add up to more than 2^63 ns"});
+  // The range's very edges load, exactly.
+  const Trace t = parse_trace(R"([{"ph":"B","name":"all","pid":1,"tid":1,"ts":-4611686018427387.903},
+    {"ph":"E","pid":1,"tid":1,"ts":"4611686018427387.903"}])", "edges.json");
+  ASSERT_EQ(t.slices.size(), 1u);
+  EXPECT_EQ(t.slices[0].start, -kMaxTimeNs);
+  EXPECT_EQ(t.slices[0].end(), kMaxTimeNs);
+  EXPECT_EQ(t.end - t.start, 2 * kMaxTimeNs);
+  // Text that is not a number stays an ordinary problem: dropped in lenient mode.
+  const Trace d = parse_trace(R"([{"ph":"X","name":"a","pid":1,"tid":1,"ts":"soon","dur":1},
+    {"ph":"X","name":"b","pid":1,"tid":1,"ts":5,"dur":1}])", "nan.json");
+  EXPECT_EQ(d.slices.size(), 1u);
+  EXPECT_EQ(d.problems, 1u);
+}
+
+// The JSON reader buffers whitespace and brackets until the next value, so a gzip of a gigabyte of spaces
+// cost a gigabyte of memory. Such a run is now limited (64 MiB by default): 4 MiB of spaces against a 1 MiB
+// limit is refused, from a gzip and from a plain file, while the same file loads under the default limit and
+// shorter gaps separated by values load under the small one.
+TEST(ViewerLoaderErrors, AGzipOfWhitespaceIsRefusedNotBuffered) {
+  test::TempDir dir;
+  const std::string event = R"({"ph":"X","name":"k","pid":1,"tid":1,"ts":1,"dur":2})";
+  const std::string plain = dir.file("spaces.json");
+  test::write_file(plain, "[" + event + "," + std::string(size_t{4} << 20, ' ') + event + "]");
+  const auto gz = test::run_command("gzip -1 -c " + test::shell_quote(plain) + " > " + test::shell_quote(plain + ".gz"));
+  ASSERT_EQ(gz.status, 0) << gz.err;
+  LoadOptions small;
+  small.limits.max_gap_bytes = uint64_t{1} << 20;
+  for (const std::string& f : {plain + ".gz", plain})
+    expect_error<LimitError>([&] { load_trace(f, small); },
+                             {f, "more than 1 MiB of whitespace and brackets in a row", "over the viewer's limit of 1 MiB"});
+  EXPECT_EQ(load_trace(plain + ".gz").slices.size(), 2u);  // the default limit: a gap, not an error
+  // Brackets count as the gap too ({"x":[[[[...).
+  std::string brackets = R"({"x":)";  // built by appending: GCC 12's -Wrestrict misfires on s + std::string(n, c)
+  brackets.append(size_t{2} << 20, '[').append("]");
+  test::write_file(dir.file("brackets.json"), brackets);
+  expect_error<LimitError>([&] { load_trace(dir.file("brackets.json"), small); }, {"whitespace and brackets in a row"});
+  // Each value starts the count afresh: three 768 KiB gaps separated by events load under the 1 MiB limit.
+  const std::string gap(size_t{768} << 10, '\n');
+  test::write_file(dir.file("gaps.json"), "[" + gap + event + "," + gap + event + gap + "]");
+  EXPECT_EQ(load_trace(dir.file("gaps.json"), small).slices.size(), 2u);
+}
+
 TEST(ViewerLoaderErrors, HugeFilesAreRefusedOrStreamedNotSlurped) {
   test::TempDir dir;
   // A sparse 3 GiB file: over the default 2 GiB limit, refused from its size without reading a byte.

@@ -10,8 +10,10 @@
 #include "test_util.h"
 #include "viewer/colors.h"
 #include "viewer/hit_test.h"
+#include "viewer/interval.h"
 #include "viewer/layout.h"
 #include "viewer/row_boxes.h"
+#include "viewer/stats.h"
 #include "viewer/synthetic_trace.h"
 #include "viewer/time_format.h"
 #include "viewer/time_view.h"
@@ -378,6 +380,46 @@ TEST(ViewerHitTest, MergedBoxesReportWhatTheyHold) {
   // The merged slices are the ones under the box.
   const Slice& first = t.slices[h.slice];
   EXPECT_NEAR(v.x_of(static_cast<double>(first.start)), h.x0, 1e-9);
+}
+
+// ---- the viewer's time range ----------------------------------------------------------------------------
+
+// A trace across the whole time range, ±(2^62 - 1) ns: its span, the slice's end, the statistics' totals and
+// an interval's busy time come out exact and positive (no wrap-around), and view positions far off the trace
+// clamp into the range when converted to nanoseconds, where a plain cast overflowed.
+TEST(ViewerTimeRange, ATraceAcrossTheWholeRangeStaysExact) {
+  // The durations add up to 2^63 - 1 ns, the most the loader accepts.
+  const Trace t = parse_trace(R"([{"ph":"B","name":"all","cat":"host","pid":1,"tid":1,"ts":-4611686018427387.903},
+    {"ph":"E","pid":1,"tid":1,"ts":4611686018427387.903},
+    {"ph":"X","name":"inner","cat":"gemm","pid":1,"tid":1,"ts":0,"dur":0.001}])", "range.json");
+  EXPECT_EQ(t.start, -kMaxTimeNs);
+  EXPECT_EQ(t.end, kMaxTimeNs);
+  EXPECT_EQ(t.end - t.start, 2 * kMaxTimeNs);
+  ASSERT_EQ(t.slices.size(), 2u);
+  const Slice& all = t.slices[0];
+  EXPECT_EQ(all.end(), kMaxTimeNs);
+  EXPECT_TRUE(all.flags & kHasChildren);
+  EXPECT_EQ(all.self, 2 * kMaxTimeNs - 1);
+  StatsOptions everything;
+  everything.scope = StatsScope::All;
+  const Stats st = compute_stats(t, everything);
+  ASSERT_EQ(st.by_name.size(), 2u);
+  EXPECT_EQ(st.by_name[0].total, 2 * kMaxTimeNs);  // sorted by total: "all" first
+  EXPECT_EQ(st.basis_total, 1);                     // the leaf
+  // An interval dragged far past both ends: clamped, the track was busy all of it.
+  EXPECT_EQ(clamp_to_time_range(-1e30), -kMaxTimeNs);
+  EXPECT_EQ(clamp_to_time_range(1e30), kMaxTimeNs);
+  EXPECT_EQ(clamp_to_time_range(std::nan("")), 0);
+  EXPECT_EQ(clamp_to_time_range(-2.5), -3);  // rounds half away from zero, as llround
+  const auto busy = busy_in_interval(t, clamp_to_time_range(-1e30), clamp_to_time_range(1e30));
+  ASSERT_EQ(busy.size(), 1u);
+  EXPECT_EQ(busy[0].busy, 2 * kMaxTimeNs);
+  EXPECT_DOUBLE_EQ(busy[0].fraction, 1.0);
+  // The view fits it with finite, increasing coordinates.
+  TimeView v = view_of(0, 1, 1000, static_cast<double>(t.end - t.start));
+  v.fit(0, static_cast<double>(t.end - t.start));
+  EXPECT_TRUE(std::isfinite(v.ns_per_px));
+  EXPECT_LT(v.x_of(0), v.x_of(static_cast<double>(t.end - t.start)));
 }
 
 TEST(ViewerSynthetic, AMillionSliceForwardPassBuilds) {

@@ -191,8 +191,8 @@ void App::set_interval(double a, double b, bool final) {
   interval_busy.clear();
   for (size_t d = 0; d < docs_.size(); ++d) {
     const double o = origins[d];
-    interval_busy.push_back(busy_in_interval(docs_[d]->trace, static_cast<Ns>(std::llround(interval.a + o)),
-                                             static_cast<Ns>(std::llround(interval.b + o))));
+    interval_busy.push_back(busy_in_interval(docs_[d]->trace, clamp_to_time_range(interval.a + o),
+                                             clamp_to_time_range(interval.b + o)));
   }
   if (final) bottom_tab_request = kTabInterval;
 }

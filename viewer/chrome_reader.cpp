@@ -144,6 +144,8 @@ class ChromeSax {
   void event_field(const Scalar& v);
   void end_event();
   std::string describe() const;
+  [[noreturn]] void refuse_time(const std::string& what) const;
+  bool read_time(const std::string& field, const std::string& text, Ns& out);
   uint32_t track() { return b_.track(ev_.pid, ev_.tid); }
 
   TraceBuilder& b_;
@@ -390,6 +392,30 @@ std::string ChromeSax::describe() const {
   return s + ")";
 }
 
+// Refuses the whole file for an event whose time lies outside the viewer's range (trace.h, kMaxTimeNs): such
+// a clock is broken, and dropping the event would hide it.
+void ChromeSax::refuse_time(const std::string& what) const {
+  throw LimitError(path_ + ": " + describe() + ": " + what + ", outside the viewer's time range of ±" +
+                   std::to_string(kMaxTimeNs / 1000) + " µs (about 146 years either side of 0)");
+}
+
+// The event's "ts" or "dur" text as nanoseconds. False (a problem: dropped, or refused in strict mode) when
+// the text is not a number; a number too large for int64 nanoseconds refuses the file, and so does a "ts"
+// outside ±kMaxTimeNs (a "dur" is checked by where the slice ends).
+bool ChromeSax::read_time(const std::string& field, const std::string& text, Ns& out) {
+  if (!micros_text_to_ns(text, out)) {
+    char* end = nullptr;
+    const long double v = std::strtold(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || std::isnan(v)) {
+      b_.problem(describe() + ": \"" + field + "\" is not a number; dropped");
+      return false;
+    }
+    refuse_time("\"" + field + "\" is " + text + " µs");  // too large even for int64 nanoseconds
+  }
+  if (field == "ts" && (out < -kMaxTimeNs || out > kMaxTimeNs)) refuse_time("\"ts\" is " + text + " µs");
+  return true;
+}
+
 void ChromeSax::end_event() {
   current_ = index_++;  // 0-based, as in "event #0 is a number"
   b_.count_event();
@@ -423,12 +449,14 @@ void ChromeSax::end_event() {
   }
   auto where = [this] { return describe(); };
   if (!ev_.has_ts) return b_.problem(where() + ": no \"ts\"; dropped");
-  if (!micros_text_to_ns(ev_.ts_text, ts)) return b_.problem(where() + ": \"ts\" is not a number; dropped");
+  if (!read_time("ts", ev_.ts_text, ts)) return;
   switch (ph) {
     case 'X': {
       Ns dur = 0;
       if (!ev_.has_dur) return b_.problem(where() + ": complete event without \"dur\"; dropped");
-      if (!micros_text_to_ns(ev_.dur_text, dur)) return b_.problem(where() + ": \"dur\" is not a number; dropped");
+      if (!read_time("dur", ev_.dur_text, dur)) return;
+      // ts is within ±kMaxTimeNs, so kMaxTimeNs - ts cannot overflow; a negative dur is the builder's problem.
+      if (dur > kMaxTimeNs - ts) refuse_time("it ends at ts + dur = " + ev_.ts_text + " + " + ev_.dur_text + " µs");
       b_.complete(track(), ts, dur, ev_.name, ev_.cat, ev_.args, ev_.nargs, where);
       return;
     }

@@ -25,7 +25,8 @@ namespace qwen3::viewer {
 
 // Parses the whole stream into `builder`. Throws FormatError for input that is not JSON ("not JSON at line
 // L, column C: ...") or not a trace ("the top level is a number", "no \"traceEvents\" array", "event #3 is
-// a string, not an object"), LimitError past limits.max_events.
+// a string, not an object"), LimitError past limits.max_events and for an event whose ts (or ts + dur) lies
+// outside ±kMaxTimeNs (trace.h), naming the event.
 void read_chrome_json(std::istream& in, TraceBuilder& builder, const LoadLimits& limits, const std::string& path);
 
 // Microseconds written as JSON number text ("1234", "1234.5678", "-3", "1.5e3") to integer nanoseconds,

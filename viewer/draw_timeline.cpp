@@ -330,7 +330,7 @@ void draw_timeline(App& app, ImVec2 size) {
       float prev_y = base;
       for (int px = std::max(0, static_cast<int>(first_x)); px < std::min(static_cast<int>(area_w), static_cast<int>(last_x) + 1); ++px) {
         const double tt = view.t_of(px + 1) + src.origin;
-        k = static_cast<size_t>(std::upper_bound(c.ts.begin() + static_cast<long>(k), c.ts.end(), static_cast<Ns>(tt)) - c.ts.begin());
+        k = static_cast<size_t>(std::upper_bound(c.ts.begin() + static_cast<long>(k), c.ts.end(), clamp_to_time_range(tt)) - c.ts.begin());
         if (k == 0) continue;
         const float h = static_cast<float>((c.value[k - 1] - c.min) / range_v) * (base - top);
         const float x = area_x + static_cast<float>(px);
@@ -492,11 +492,11 @@ void draw_timeline(App& app, ImVec2 size) {
         // The value in force at the cursor: the last sample at or before it.
         const TimelineSource& src = sources[static_cast<size_t>(app.hover.source)];
         const Counter& c = src.trace->counters[app.hover.counter];
-        const auto t = static_cast<Ns>(view.t_of(mx) + src.origin);
+        const Ns t = clamp_to_time_range(view.t_of(mx) + src.origin);
         const auto it = std::upper_bound(c.ts.begin(), c.ts.end(), t);
         if (it != c.ts.begin())
           ImGui::SetTooltip("%s = %.6g\nat %s", c.name.c_str(), c.value[static_cast<size_t>(it - c.ts.begin()) - 1],
-                            format_duration_exact(static_cast<Ns>(*(it - 1)) - static_cast<Ns>(src.origin)).c_str());
+                            format_duration_exact(*(it - 1) - clamp_to_time_range(src.origin)).c_str());
         break;
       }
       default: break;

@@ -13,8 +13,12 @@
 //   flow     an arrow from one slice to another ("s"/"f" events), e.g. a kernel launch to its kernel
 //
 // Times are int64 nanoseconds on the trace's own clock (Chrome JSON carries microseconds with up to three
-// decimals; the loader converts them exactly, without going through floating point).
+// decimals; the loader converts them exactly, without going through floating point). Every time lies within
+// ±kMaxTimeNs and the durations of all slices add up to at most INT64_MAX (the loader refuses other files), so
+// no end, span, difference or sum of them overflows.
 #pragma once
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <deque>
 #include <span>
@@ -27,6 +31,18 @@ namespace qwen3::viewer {
 
 using Ns = int64_t;
 inline constexpr uint32_t kNone = 0xffffffffu;
+
+// The viewer's time range: ±(2^62 - 1) ns, about 146 years either side of 0 (Unix-epoch clocks included). A
+// file with a time outside it is refused; inside it the difference of any two times fits in an Ns.
+inline constexpr Ns kMaxTimeNs = (Ns{1} << 62) - 1;
+
+// A time computed in floating point (a view position plus an origin) as whole nanoseconds, clamped to the
+// viewer's time range (NaN: 0), so that converting a position far off the trace never overflows.
+inline Ns clamp_to_time_range(double t) {
+  if (std::isnan(t)) return 0;
+  const double limit = static_cast<double>(kMaxTimeNs);
+  return std::clamp<Ns>(std::llround(std::clamp(t, -limit, limit)), -kMaxTimeNs, kMaxTimeNs);
+}
 
 // Interned strings: each distinct name, category or argument key is stored once and named by a uint32 id.
 // Storage is a deque, whose elements never move, so the index can hold string_views into it.

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "profiler/kernel_name.h"
+#include "viewer/trace_input.h"
 
 namespace qwen3::viewer {
 
@@ -52,10 +53,11 @@ bool is_gpu_category(std::string_view cat) {
          cat == "Kernel" || cat == "Memcpy" || cat == "Memset";
 }
 
-// True when `open` (started no later than s and still open at s.start) holds more than half of s.
+// True when `open` (started no later than s and still open at s.start) holds more than half of s. The
+// overlap is compared with half of s.dur rather than doubled: a duration may be close to 2^63 ns.
 bool holds_most_of(const Slice& open, const Slice& s) {
   if (open.end() >= s.end()) return true;
-  return 2 * (open.end() - s.start) > s.dur;
+  return open.end() - s.start > s.dur / 2;
 }
 
 // True when s starts a hair before `open` ends: by less than kHairNs, and by less than half of either slice.
@@ -309,6 +311,13 @@ Trace TraceBuilder::finish() {
   }
   if (unfinished_ > 0)
     note(std::to_string(unfinished_) + " \"B\" event(s) never ended; drawn up to the end of the trace");
+
+  // ---- every sum the statistics take (totals, self times, shares) is part of this one: it must fit -----
+  Ns all_durations = 0;
+  for (const Slice& s : slices_)
+    if (__builtin_add_overflow(all_durations, s.dur, &all_durations))
+      throw LimitError(t.path + ": the durations of its slices add up to more than 2^63 ns (292 years), more than "
+                       "the viewer's statistics can sum");
 
   // ---- 2. group by track (counting sort), then order each track by start, longest first -------------
   const size_t n = slices_.size();

@@ -12,6 +12,8 @@
 //      to slices, sorts instants and counters;
 //   6. gives each name what to show for it (Trace::label_of: on GPU tracks a kernel's short name,
 //      profiler/kernel_name.h).
+// Times passed in must lie within ±kMaxTimeNs and a slice's ts + dur too (the reader refuses others);
+// finish() refuses slices whose durations add up past INT64_MAX (LimitError).
 // Invalid events are "problems": in strict mode the first one throws a FormatError naming the event; in
 // lenient mode the event is dropped and the message kept (Trace::messages) for the window and stderr.
 #pragma once

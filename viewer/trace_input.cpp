@@ -20,7 +20,11 @@ std::string format_bytes(uint64_t n) {
 }
 
 TraceInput::TraceInput(const std::string& path, const LoadLimits& limits, LoadProgress* progress)
-    : path_(path), buf_(size_t{1} << 20), max_json_bytes_(limits.max_json_bytes), progress_(progress) {
+    : path_(path),
+      buf_(size_t{1} << 20),
+      max_json_bytes_(limits.max_json_bytes),
+      max_gap_bytes_(limits.max_gap_bytes),
+      progress_(progress) {
   std::error_code ec;
   const fs::file_status st = fs::status(path, ec);
   if (ec || !fs::exists(st)) throw IoError(path + ": no such file");
@@ -63,7 +67,28 @@ std::string gz_message(const char* msg, const std::string& path) {
   return m;
 }
 
+// Whitespace and the JSON punctuation between values: what nlohmann's lexer keeps buffering (for its error
+// messages) until the next string, number or literal starts.
+constexpr bool is_gap_byte(char c) {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '[' || c == ']' || c == '{' || c == '}' ||
+         c == ',' || c == ':';
+}
+
 }  // namespace
+
+// Counts whitespace and brackets in a row across reads and throws a LimitError past max_gap_bytes_: the JSON
+// reader holds such a run whole in memory, whatever the limits on the file size and the events. (Spaces inside
+// a string count too: such a string is held whole as well.) One pass, a few percent of the parse's time.
+void TraceInput::check_gaps(const char* bytes, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    gap_run_ = is_gap_byte(bytes[i]) ? gap_run_ + 1 : 0;
+    if (gap_run_ > max_gap_bytes_)
+      throw LimitError(path_ + ": more than " + format_bytes(max_gap_bytes_) +
+                       " of whitespace and brackets in a row (at byte " + std::to_string(bytes_out_ + i + 1) +
+                       " of the JSON), over the viewer's limit of " + format_bytes(max_gap_bytes_) +
+                       ": the JSON reader would hold it all in memory (docs/viewer.md, Limits)");
+  }
+}
 
 TraceInput::int_type TraceInput::underflow() {
   if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
@@ -83,6 +108,7 @@ TraceInput::int_type TraceInput::underflow() {
       throw FormatError(path_ + ": corrupt gzip data: " + gz_message(msg, path_));
     return traits_type::eof();
   }
+  check_gaps(buf_.data(), static_cast<size_t>(n));
   bytes_out_ += static_cast<uint64_t>(n);
   if (bytes_out_ > max_json_bytes_)
     throw LimitError(path_ + ": more than " + format_bytes(max_json_bytes_) +

@@ -3,7 +3,8 @@
 //   IoError      missing file, a directory, unreadable
 //   FormatError  not JSON, JSON that is not a trace, an empty trace, corrupt gzip; in strict mode also the
 //                first invalid event (negative duration, "E" before "B", no "ts")
-//   LimitError   over LoadLimits (file size, decompressed size, event count): refused, never an OOM crash
+//   LimitError   over LoadLimits (file size, decompressed size, whitespace in a row, event count), or a time
+//                outside the viewer's range (trace.h, kMaxTimeNs): refused, never an OOM crash or an overflow
 // Lenient mode (the default, used by the window) drops invalid events and lists them in Trace::messages;
 // strict mode (--screenshot, --strict) refuses the file instead.
 #pragma once
