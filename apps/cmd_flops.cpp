@@ -182,12 +182,15 @@ void add_flops(CLI::App& app) {
   cmd->add_option("--config", args->preset, "The shapes of Qwen3-Embedding 0.6b, 4b or 8b")
       ->check(CLI::IsMember({"0.6b", "4b", "8b"}));
   cmd->add_option("--model", args->model_dir, "A model directory: its config.json (default: the tiny model)");
-  cmd->add_option("--seq", args->seq, "Tokens per sequence (default 1024)")->check(CLI::PositiveNumber);
-  cmd->add_option("--batch", args->batch, "Sequences per pass (default 1)")->check(CLI::PositiveNumber);
+  // Bounded so that every count formed from them (seq × batch tokens, seq² attention scores) stays exact.
+  cmd->add_option("--seq", args->seq, "Tokens per sequence, 1..16777216 (default 1024)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
+  cmd->add_option("--batch", args->batch, "Sequences per pass, 1..1048576 (default 1)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   cmd->add_option("--tflops", args->tflops, "Device rate in TFLOP/s for the bound (e.g. 750: an H100's measured bf16)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1e-6, 1e9));
   cmd->add_option("--bandwidth", args->bandwidth, "Device memory bandwidth in TB/s for the bound (e.g. 3.3: an H100)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1e-6, 1e6));
   cmd->add_option("--weight-dtype", args->weight_dtype, "Bytes per weight for the bound: bf16 (default) or fp32")
       ->check(CLI::IsMember({"bf16", "fp32"}));
   cmd->callback([args] { run_flops(*args); });

@@ -1,23 +1,40 @@
 #include "core/config.h"
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/json_read.h"
 
 namespace qwen3 {
 
 namespace {
 
-// Reads a required integer field, naming the file and the field when it is missing or not an integer.
-int64_t require_int(const nlohmann::json& j, const char* field, const std::string& source) {
+// The largest value each size may take. They keep every product the project forms from them (q_dim, parameter
+// counts, FLOP counts, buffer sizes) far inside int64, and are far above any released model (the 8B: hidden 4096,
+// intermediate 12288, 36 layers, 32 heads, head_dim 128, vocabulary 151665, 40960 positions).
+constexpr int64_t kMaxHidden = int64_t{1} << 20, kMaxIntermediate = int64_t{1} << 22, kMaxLayers = 4096,
+                  kMaxHeads = 4096, kMaxHeadDim = 4096, kMaxVocab = int64_t{1} << 24, kMaxPositions = int64_t{1} << 24;
+
+// Reads a required integer field in 1..max, naming the file, the field and the limit when it is missing, not an
+// integer or out of range.
+int64_t require_int(const nlohmann::json& j, const char* field, const std::string& source, int64_t max) {
   if (!j.contains(field)) throw FormatError(source + ": missing field '" + field + "'");
   const auto& v = j[field];
   if (!v.is_number_integer()) throw FormatError(source + ": field '" + field + "' must be an integer");
+  if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(max)) {
+    throw FormatError(source + ": field '" + field + "' is " + std::to_string(v.get<uint64_t>()) + ", above the limit " +
+                      std::to_string(max));
+  }
   const int64_t x = v.get<int64_t>();
   if (x <= 0) throw FormatError(source + ": field '" + field + "' must be positive, got " + std::to_string(x));
+  if (x > max) {
+    throw FormatError(source + ": field '" + field + "' is " + std::to_string(x) + ", above the limit " +
+                      std::to_string(max));
+  }
   return x;
 }
 
@@ -26,7 +43,7 @@ double require_number(const nlohmann::json& j, const char* field, const std::str
   const auto& v = j[field];
   if (!v.is_number()) throw FormatError(source + ": field '" + field + "' must be a number");
   const double x = v.get<double>();
-  if (!(x > 0)) throw FormatError(source + ": field '" + field + "' must be positive");
+  if (!(x > 0) || !std::isfinite(x)) throw FormatError(source + ": field '" + field + "' must be positive and finite");
   return x;
 }
 
@@ -67,19 +84,30 @@ double read_rope_theta(const nlohmann::json& j, const std::string& source) {
 ModelConfig ModelConfig::from_json(const nlohmann::json& j, const std::string& source) {
   if (!j.is_object()) throw FormatError(source + ": expected a JSON object");
   if (j.contains("model_type") && j["model_type"] != "qwen3") {
-    throw FormatError(source + ": model_type is " + j["model_type"].dump() + ", expected \"qwen3\"");
+    throw FormatError(source + ": model_type is " + json_excerpt(j["model_type"]) + ", expected \"qwen3\"");
   }
   ModelConfig c;
-  c.hidden_size = require_int(j, "hidden_size", source);
-  c.intermediate_size = require_int(j, "intermediate_size", source);
-  c.num_hidden_layers = require_int(j, "num_hidden_layers", source);
-  c.num_attention_heads = require_int(j, "num_attention_heads", source);
-  c.num_key_value_heads = require_int(j, "num_key_value_heads", source);
+  c.hidden_size = require_int(j, "hidden_size", source, kMaxHidden);
+  c.intermediate_size = require_int(j, "intermediate_size", source, kMaxIntermediate);
+  c.num_hidden_layers = require_int(j, "num_hidden_layers", source, kMaxLayers);
+  c.num_attention_heads = require_int(j, "num_attention_heads", source, kMaxHeads);
+  c.num_key_value_heads = require_int(j, "num_key_value_heads", source, kMaxHeads);
   // head_dim is optional in Hugging Face configs: it defaults to hidden_size / num_attention_heads.
-  c.head_dim = j.contains("head_dim") && !j["head_dim"].is_null() ? require_int(j, "head_dim", source)
-                                                                  : c.hidden_size / c.num_attention_heads;
-  c.vocab_size = require_int(j, "vocab_size", source);
-  c.max_position_embeddings = require_int(j, "max_position_embeddings", source);
+  if (j.contains("head_dim") && !j["head_dim"].is_null()) {
+    c.head_dim = require_int(j, "head_dim", source, kMaxHeadDim);
+  } else {
+    c.head_dim = c.hidden_size / c.num_attention_heads;
+    if (c.head_dim == 0) {
+      throw FormatError(source + ": no head_dim, and hidden_size (" + std::to_string(c.hidden_size) +
+                        ") / num_attention_heads (" + std::to_string(c.num_attention_heads) + ") is 0");
+    }
+    if (c.head_dim > kMaxHeadDim) {
+      throw FormatError(source + ": head_dim (hidden_size / num_attention_heads) is " + std::to_string(c.head_dim) +
+                        ", above the limit " + std::to_string(kMaxHeadDim));
+    }
+  }
+  c.vocab_size = require_int(j, "vocab_size", source, kMaxVocab);
+  c.max_position_embeddings = require_int(j, "max_position_embeddings", source, kMaxPositions);
   c.rms_norm_eps = require_number(j, "rms_norm_eps", source);
   c.rope_theta = read_rope_theta(j, source);
   if (j.contains("tie_word_embeddings")) {
@@ -100,13 +128,9 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j, const std::string& s
 ModelConfig ModelConfig::from_file(const std::string& path) {
   std::ifstream f(path);
   if (!f) throw IoError("cannot read " + path);
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(f);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw FormatError(path + ": not valid JSON (" + e.what() + ")");
-  }
-  return from_json(j, path);
+  std::ostringstream text;
+  text << f.rdbuf();
+  return from_json(parse_json(text.str(), path), path);
 }
 
 nlohmann::json ModelConfig::to_json() const {

@@ -47,6 +47,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/json_read.h"
 
 namespace qwen3 {
 namespace {
@@ -118,26 +119,26 @@ Entry parse_entry(const std::string& path, const std::string& name, const ordere
   e.view.name = name;
   e.view.file = path;
   const ordered_json& dt = v["dtype"];
-  if (!dt.is_string()) throw FormatError(where + "dtype " + dt.dump() + " is not a string");
+  if (!dt.is_string()) throw FormatError(where + "dtype " + json_excerpt(dt) + " is not a string");
   if (!parse_dtype(dt.get<std::string>(), &e.view.dtype))
     throw FormatError(where + "unsupported dtype " + quote_name(dt.get<std::string>()) +
                       " (this project reads F32, F16 and BF16)");
 
   // shape: an array of non-negative integers, each representable as int64.
   const ordered_json& sh = v["shape"];
-  if (!sh.is_array()) throw FormatError(where + "shape " + sh.dump() + " is not an array of non-negative integers");
+  if (!sh.is_array()) throw FormatError(where + "shape " + json_excerpt(sh) + " is not an array of non-negative integers");
   for (const ordered_json& d : sh) {
     if (d.is_number_integer() && !d.is_number_unsigned())
-      throw FormatError(where + "shape " + sh.dump() + " has a negative dimension (must be non-negative integers)");
+      throw FormatError(where + "shape " + json_excerpt(sh) + " has a negative dimension (must be non-negative integers)");
     if (!d.is_number_unsigned() || d.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-      throw FormatError(where + "shape " + sh.dump() + " is not an array of non-negative integers");
+      throw FormatError(where + "shape " + json_excerpt(sh) + " is not an array of non-negative integers");
     e.view.shape.push_back(static_cast<int64_t>(d.get<uint64_t>()));
   }
 
   // data_offsets: [begin, end] with begin <= end <= data size.
   const ordered_json& off = v["data_offsets"];
   if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
-    throw FormatError(where + "data_offsets " + off.dump() + " are not two non-negative integers");
+    throw FormatError(where + "data_offsets " + json_excerpt(off) + " are not two non-negative integers");
   e.begin = off[0].get<uint64_t>();
   e.end = off[1].get<uint64_t>();
   if (e.begin > e.end)
@@ -222,12 +223,7 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
       }
       return true;
     };
-    ordered_json h;
-    try {
-      h = ordered_json::parse(header, header + n, on_event);
-    } catch (const nlohmann::json::exception& e) {
-      throw FormatError(path + ": header is not valid JSON (" + e.what() + ")");
-    }
+    const ordered_json h = parse_json<ordered_json>(header, header + n, path + ": header", on_event);
     if (!h.is_object()) throw FormatError(path + ": header is a JSON " + h.type_name() + ", not an object");
     if (have_duplicate) throw FormatError(path + ": tensor " + quote_name(duplicate) + " appears twice in the header");
 
@@ -323,12 +319,7 @@ SafetensorsCheckpoint::SafetensorsCheckpoint(const std::string& dir) : dir_(dir)
   if (!in) throw IoError("cannot read " + index_path + ": " + std::strerror(errno));
   std::ostringstream text;
   text << in.rdbuf();
-  nlohmann::json index;
-  try {
-    index = nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::exception& e) {
-    throw FormatError(index_path + ": not valid JSON (" + e.what() + ")");
-  }
+  const nlohmann::json index = parse_json(text.str(), index_path);
   if (!index.is_object()) throw FormatError(index_path + ": is a JSON " + std::string(index.type_name()) + ", not an object");
   if (!index.contains("weight_map")) throw FormatError(index_path + ": no \"weight_map\" field");
   const nlohmann::json& weight_map = index["weight_map"];

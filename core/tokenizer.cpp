@@ -15,6 +15,8 @@
 //   - letters and digits new in Unicode 15.0 or later: PCRE2 10.42 knows Unicode 14, node 20 knows 15.1.
 #include "core/tokenizer.h"
 
+#include "core/json_read.h"
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <utf8proc.h>
@@ -76,7 +78,9 @@ bool bool_or(const json& obj, const std::string& key, bool fallback, const std::
 int32_t read_id(const json& value, const std::string& field, const std::string& file) {
   if (!value.is_number_integer()) format_error(file, field, "is not an integer id");
   const auto id = value.get<int64_t>();
-  if (id < 0 || id > INT32_MAX) format_error(file, field, "id " + std::to_string(id) + " is out of range");
+  if (id < 0 || id > kMaxTokenId) {
+    format_error(file, field, "id " + std::to_string(id) + " is out of range (0.." + std::to_string(kMaxTokenId) + ")");
+  }
   return static_cast<int32_t>(id);
 }
 
@@ -399,10 +403,8 @@ void Tokenizer::Impl::read_model(const json& root) {
     const std::string& token = entry.key();
     const json& value = entry.value();
     const auto field = [&] { return "model.vocab[" + json(token).dump() + "]"; };  // built only for an error
-    if (!value.is_number_integer()) format_error(file, field(), "is not an integer id");
-    const auto id = value.get<int64_t>();
-    if (id < 0 || id > INT32_MAX) format_error(file, field(), "id " + std::to_string(id) + " is out of range");
-    if (!bpe.add_token(token, static_cast<int32_t>(id))) format_error(file, field(), "repeats an id");
+    const int32_t id = read_id(value, field(), file);
+    if (!bpe.add_token(token, id)) format_error(file, field(), "repeats an id");
   }
   if (const int missing = bpe.finish(); missing >= 0) {
     format_error(file, "model.vocab",
@@ -522,12 +524,7 @@ Tokenizer Tokenizer::from_dir(const std::string& dir) {
 // <|endoftext|> that Qwen3-Embedding needs is appended by encode_for_embedding).
 Tokenizer Tokenizer::from_file(const std::string& tokenizer_json_path) {
   const std::string text = read_whole_file(tokenizer_json_path);
-  json root;
-  try {
-    root = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw FormatError(tokenizer_json_path + ": not valid JSON: " + e.what());
-  }
+  const json root = parse_json(text, tokenizer_json_path);
   if (!root.is_object()) format_error(tokenizer_json_path, "(top level)", "is not a JSON object");
   auto impl = std::make_unique<Impl>();
   impl->file = tokenizer_json_path;

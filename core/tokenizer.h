@@ -22,6 +22,9 @@ namespace qwen3 {
 // Qwen3-Embedding appends this id to every input (its tokenizer.json post-processor does; the plain Qwen3
 // tokenizer.json does not, so the project appends it itself).
 inline constexpr int32_t kEndOfTextId = 151643;
+// The largest token id a tokenizer.json may use: tables are indexed by id, so an id of 10^8 would cost gigabytes
+// before anything else is checked. Qwen3's largest is 151668; 2^24 - 1 leaves room for any real vocabulary.
+inline constexpr int32_t kMaxTokenId = (1 << 24) - 1;
 
 class Tokenizer {
  public:

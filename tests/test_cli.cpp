@@ -364,3 +364,10 @@ TEST_F(Cli, VersionSaysHowItWasBuilt) {
     EXPECT_NE(r.out.find(field), std::string::npos) << field << " missing in: " << r.out;
   }
 }
+
+// flops --seq near INT64_MAX printed negative FLOP counts with exit status 0: the counts' inputs are bounded.
+TEST_F(Cli, FlopsRefusesCountsThatCannotBeExact) {
+  expect_error(cli("flops --config 8b --seq 9223372036854775807"), "--seq");
+  expect_error(cli("flops --config 8b --batch 0"), "--batch");
+  expect_error(cli("flops --config 8b --tflops nan"), "--tflops");
+}

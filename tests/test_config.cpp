@@ -208,3 +208,48 @@ TEST(Pooling, NormaliseAndMatryoshka) {
   l2_normalize(zero.data(), 40);
   EXPECT_EQ(zero[0], 0.0f);
 }
+
+// ---- limits (issue: hardening) ------------------------------------------------------------------------------
+
+// config.json from outside: deep nesting refused while parsing (a 100,000-deep model_type overflowed the stack),
+// numbers beyond a double's range are the file's error (1e400 escaped as the JSON library's raw exception).
+TEST(Config, DeepNestingAndHugeNumbersAreTheFilesErrors) {
+  TempDir tmp;
+  std::string text = peer_config().dump();
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  qwen3::test::write_file(tmp.file("deep.json"), "{\"model_type\": " + deep + ", " + text.substr(1));
+  std::string msg = error_of([&] { ModelConfig::from_file(tmp.file("deep.json")); });
+  EXPECT_NE(msg.find("nested deeper than 64"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("deep.json"), std::string::npos) << msg;
+  qwen3::test::write_file(tmp.file("huge.json"), "{\"rms_norm_eps\": 1e400, " + text.substr(1));
+  msg = error_of([&] { ModelConfig::from_file(tmp.file("huge.json")); });
+  EXPECT_NE(msg.find("huge.json: not valid JSON"), std::string::npos) << msg;
+}
+
+// Sizes whose products overflowed int64 (flops printed negative counts; a parameter count wrapped to 0 and passed
+// the memory guard) are refused at the field, naming its limit; a missing head_dim that would be 0 too.
+TEST(Config, SizesAboveTheirLimitsAndAZeroHeadDimAreRefused) {
+  for (const char* field : {"hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
+                            "vocab_size", "max_position_embeddings", "head_dim"}) {
+    auto j = peer_config();
+    j[field] = int64_t{1} << 40;
+    const std::string msg = error_of([&] { ModelConfig::from_json(j, "x"); });
+    EXPECT_NE(msg.find(std::string("'") + field + "'"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("above the limit"), std::string::npos) << msg;
+  }
+  auto j = peer_config();
+  j["hidden_size"] = uint64_t{18446744073709551615u};  // does not fit int64 at all
+  EXPECT_NE(error_of([&] { ModelConfig::from_json(j, "x"); }).find("above the limit"), std::string::npos);
+  j = peer_config();
+  j.erase("head_dim");
+  j["hidden_size"] = 2;  // 2 / 4 heads = 0
+  EXPECT_NE(error_of([&] { ModelConfig::from_json(j, "x"); }).find("is 0"), std::string::npos);
+  // at the limits every count the project forms stays positive
+  j = peer_config();
+  j["hidden_size"] = int64_t{1} << 20, j["intermediate_size"] = int64_t{1} << 22, j["num_hidden_layers"] = 4096;
+  j["num_attention_heads"] = 4096, j["num_key_value_heads"] = 4096, j["head_dim"] = 4096;
+  j["vocab_size"] = int64_t{1} << 24;
+  const ModelConfig c = ModelConfig::from_json(j, "x");
+  EXPECT_GT(c.num_parameters(), 0);
+  EXPECT_GT(c.q_dim(), 0);
+}

@@ -657,4 +657,42 @@ TEST(SafetensorsPeer, TinyQwen3Checkpoint) {
 }
 
 }  // namespace
+// ---- nesting and size limits (issue: hardening) -------------------------------------------------------------
+
+// A header value nested 100,000 deep crashed the reader (building its error message with dump() recursed past the
+// stack), and so did a deep first member followed by another key (copied recursively). Now the parse refuses any
+// nesting past kMaxJsonDepth, and messages quote a short excerpt of a bad value.
+std::string repeat(const std::string& s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+TEST(SafetensorsMalformed, DeepNestingIsRefusedNotRecursed) {
+  TempDir dir;
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  for (const std::string& header :
+       {R"({"w": {"dtype": )" + deep + R"(, "shape": [1], "data_offsets": [0, 4]}})",
+        R"({"w": {"dtype": "F32", "shape": )" + deep + R"(, "data_offsets": [0, 4]}})",
+        R"({"a": )" + deep + R"(, "w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})"}) {
+    write_raw(dir.file("m.safetensors"), header, std::string(4, '\0'));
+    expect_format_error(dir.file("m.safetensors"), {"nested deeper than 64"});
+  }
+  // a wrong value at a legal depth is quoted, cut short
+  write_raw(dir.file("m.safetensors"),
+            R"({"w": {"dtype": [1)" + repeat(",1", 500) + R"(], "shape": [1], "data_offsets": [0, 4]}})",
+            std::string(4, '\0'));
+  const std::string msg = error_of<FormatError>([&] { SafetensorsFile f(dir.file("m.safetensors")); });
+  expect_phrases(msg, {"dtype", "..."});
+  EXPECT_LT(msg.size(), 400u) << msg;
+}
+
+// Numbers out of a double's range escaped as the JSON library's raw exception, without the file's name.
+TEST(SafetensorsMalformed, HugeNumberIsTheFilesError) {
+  TempDir dir;
+  write_raw(dir.file("m.safetensors"), R"({"w": {"dtype": "F32", "shape": [1e400], "data_offsets": [0, 4]}})",
+            std::string(4, '\0'));
+  expect_format_error(dir.file("m.safetensors"), {"not valid JSON"});
+}
+
 }  // namespace qwen3

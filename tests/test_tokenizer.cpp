@@ -346,6 +346,27 @@ TEST(TokenizerErrors, MalformedFieldsAreFormatErrorsNamingTheField) {
 
   root = json::array({1, 2});
   expect_format_error(root, "top level");
+
+  // ids are bounded before any table is sized by them: an id of 10^8 cost 3.4 GB and 11 s, and an added token
+  // of id 2^31 - 1 was accepted (its id + 1 overflowed)
+  root = tiny_tokenizer_json();
+  root["model"]["vocab"]["far"] = 100000000;
+  expect_format_error(root, "out of range (0..16777215)");
+  root = tiny_tokenizer_json();
+  root["added_tokens"][1]["id"] = 2147483647;
+  expect_format_error(root, "added_tokens[1].id");
+
+  // deep nesting is refused while parsing, never recursed into
+  TempDir dir;
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const std::string text = tiny_tokenizer_json().dump();
+  qwen3::test::write_file(dir.file("tokenizer.json"), "{\"x\": " + deep + ", " + text.substr(1));
+  try {
+    Tokenizer::from_dir(dir.path().string());
+    ADD_FAILURE() << "no FormatError";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("nested deeper than 64"), std::string::npos) << e.what();
+  }
 }
 
 TEST(TokenizerErrors, DecodeUnknownIdIsInputError) {
