@@ -30,6 +30,7 @@ PKGS=(
   libimgui-dev libglfw3-dev libgl-dev  # qwen3-viewer (Dear ImGui 1.86, GLFW 3, OpenGL 3)
   xvfb xauth libgl1-mesa-dri           # headless viewer screenshots (Mesa llvmpipe under Xvfb)
   fonts-dejavu-core                    # the viewer's font (it falls back to ImGui's own without it)
+  clang-14 libclang-rt-14-dev          # libFuzzer + ASan/UBSan for the fuzz targets (tests/fuzz/, scripts/fuzz.sh)
 )
 missing=()
 for p in "${PKGS[@]}"; do
