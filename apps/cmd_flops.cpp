@@ -2,6 +2,7 @@
 // this project's exact count side by side, op by op; with --tflops and --bandwidth, the roofline bound:
 // compute time, weight-load time and the most embeddings per second the device could give (docs/flops.md);
 // with only one of them, the bound that one alone sets.
+#include <cstdlib>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -175,6 +176,25 @@ void run_flops(const FlopsArgs& a) {
 
 }  // namespace
 
+namespace {
+
+// A number in [lo, hi]: CLI::Range lets "nan" through (every comparison with NaN is false), this does not.
+CLI::Validator finite_range(double lo, double hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        if (text.empty() || end != text.c_str() + text.size() || !(v >= lo && v <= hi)) {
+          return "value " + text + " is not a number from " + CLI::detail::to_string(lo) + " to " +
+                 CLI::detail::to_string(hi);
+        }
+        return "";
+      },
+      "NUMBER in [" + CLI::detail::to_string(lo) + " - " + CLI::detail::to_string(hi) + "]");
+}
+
+}  // namespace
+
 void add_flops(CLI::App& app) {
   auto args = std::make_shared<FlopsArgs>();
   CLI::App* cmd = app.add_subcommand("flops", "FLOPs of one forward pass: the closed formula vs the exact count, op by "
@@ -188,9 +208,9 @@ void add_flops(CLI::App& app) {
   cmd->add_option("--batch", args->batch, "Sequences per pass, 1..1048576 (default 1)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   cmd->add_option("--tflops", args->tflops, "Device rate in TFLOP/s for the bound (e.g. 750: an H100's measured bf16)")
-      ->check(CLI::Range(1e-6, 1e9));
+      ->check(finite_range(1e-6, 1e9));
   cmd->add_option("--bandwidth", args->bandwidth, "Device memory bandwidth in TB/s for the bound (e.g. 3.3: an H100)")
-      ->check(CLI::Range(1e-6, 1e6));
+      ->check(finite_range(1e-6, 1e6));
   cmd->add_option("--weight-dtype", args->weight_dtype, "Bytes per weight for the bound: bf16 (default) or fp32")
       ->check(CLI::IsMember({"bf16", "fp32"}));
   cmd->callback([args] { run_flops(*args); });
