@@ -174,10 +174,6 @@ void run_flops(const FlopsArgs& a) {
   if (a.tflops > 0 || a.bandwidth > 0) print_bound(a, c, lengths);
 }
 
-}  // namespace
-
-namespace {
-
 // A number in [lo, hi]: CLI::Range lets "nan" through (every comparison with NaN is false), this does not.
 CLI::Validator finite_range(double lo, double hi) {
   return CLI::Validator(

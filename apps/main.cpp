@@ -14,19 +14,11 @@
 
 namespace {
 
-// True when `name` names one of app's subcommands.
-bool is_subcommand(const CLI::App& app, const std::string& name) {
-  for (const CLI::App* s : app.get_subcommands([](const CLI::App*) { return true; })) {
-    if (s->check_name(name)) return true;
-  }
-  return false;
-}
-
 // One line: CLI11's message with its line breaks folded, and where to look.
 std::string usage_error(const CLI::App& app, const CLI::ParseError& e, const std::vector<std::string>& args) {
   // A first argument that is no option and no subcommand: CLI11 calls it "not expected" or asks for a subcommand;
   // say what it is.
-  if (app.get_subcommands().empty() && !args.empty() && args[0].rfind('-', 0) != 0 && !is_subcommand(app, args[0])) {
+  if (app.get_subcommands().empty() && !args.empty() && args[0].rfind('-', 0) != 0 && qwen3::cli::find_subcommand(app, args[0]) == nullptr) {
     return "unknown subcommand '" + args[0] + "' (qwen3emb --help lists them)";
   }
   if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && app.get_subcommands().empty()) {

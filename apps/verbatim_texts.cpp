@@ -2,6 +2,13 @@
 
 namespace qwen3::cli {
 
+const CLI::App* find_subcommand(const CLI::App& app, const std::string& name) {
+  for (const CLI::App* s : app.get_subcommands([](const CLI::App*) { return true; })) {
+    if (s->check_name(name)) return s;
+  }
+  return nullptr;
+}
+
 void VerbatimTexts::add_to(CLI::App& cmd, std::vector<std::string>* texts, const std::string& help) {
   cmd.add_option("texts", ignored_, help + "; taken as typed (use -- before texts that start with '-')");
   targets_[&cmd] = texts;
@@ -14,9 +21,7 @@ std::vector<std::string> VerbatimTexts::take_from(const CLI::App& app, int argc,
   const CLI::App* sub = nullptr;
   for (; i < argc && sub == nullptr; ++i) {
     kept.emplace_back(argv[i]);
-    for (const CLI::App* s : app.get_subcommands([](const CLI::App*) { return true; })) {
-      if (s->check_name(argv[i])) sub = s;
-    }
+    sub = find_subcommand(app, argv[i]);
   }
   const auto target = sub ? targets_.find(sub) : targets_.end();
   if (target == targets_.end()) {  // no subcommand that takes texts: CLI11 sees everything

@@ -13,6 +13,9 @@
 
 namespace qwen3::cli {
 
+// app's subcommand called `name` (or one of its aliases), or nullptr.
+const CLI::App* find_subcommand(const CLI::App& app, const std::string& name);
+
 class VerbatimTexts {
  public:
   // Declares `cmd`'s positional "texts" (so --help lists it) and where its texts go.

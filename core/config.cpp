@@ -25,16 +25,14 @@ int64_t require_int(const nlohmann::json& j, const char* field, const std::strin
   if (!j.contains(field)) throw FormatError(source + ": missing field '" + field + "'");
   const auto& v = j[field];
   if (!v.is_number_integer()) throw FormatError(source + ": field '" + field + "' must be an integer");
-  if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(max)) {
-    throw FormatError(source + ": field '" + field + "' is " + std::to_string(v.get<uint64_t>()) + ", above the limit " +
-                      std::to_string(max));
+  // compared as the JSON integer it is: a value above INT64_MAX is unsigned and must not wrap to a negative
+  const bool too_large =
+      v.is_number_unsigned() ? v.get<uint64_t>() > static_cast<uint64_t>(max) : v.get<int64_t>() > max;
+  if (too_large) {
+    throw FormatError(source + ": field '" + field + "' is " + v.dump() + ", above the limit " + std::to_string(max));
   }
   const int64_t x = v.get<int64_t>();
   if (x <= 0) throw FormatError(source + ": field '" + field + "' must be positive, got " + std::to_string(x));
-  if (x > max) {
-    throw FormatError(source + ": field '" + field + "' is " + std::to_string(x) + ", above the limit " +
-                      std::to_string(max));
-  }
   return x;
 }
 
