@@ -1,7 +1,10 @@
 #include "apps/backends.h"
 
 #include "core/error.h"
+#include "core/model_dir.h"
+#include "core/safetensors.h"
 #include "core/weights.h"
+#include "exercises/common/exercise_backend.h"
 #include "ref_cpu/cpu_backend.h"
 #ifdef QWEN3_HAVE_CUDA
 #include "cuda_naive/cuda_naive_backend.h"
@@ -12,7 +15,7 @@
 
 namespace qwen3::cli {
 
-std::vector<std::string> backend_names() { return {"cpu", "cuda_naive", "cuda_opt"}; }
+std::vector<std::string> backend_names() { return {"cpu", "cuda_naive", "cuda_opt", "exercise"}; }
 
 std::unique_ptr<Backend> make_backend(const std::string& name, const WeightsSource& source) {
   const bool random = !source.preset.empty();
@@ -42,7 +45,15 @@ std::unique_ptr<Backend> make_backend(const std::string& name, const WeightsSour
     throw InputError("backend 'cuda_opt' is not built: this build found no CUDA toolkit with cuBLAS");
 #endif
   }
-  throw InputError("unknown backend '" + name + "' (expected cpu, cuda_naive or cuda_opt)");
+  if (name == "exercise") {  // the CPU reference's pass with the learner's ops (exercises/common/exercise_backend.h)
+    exercises::ExerciseOptions opt;
+    opt.isolate = source.exercise_isolate;
+    const ModelConfig c = random ? ModelConfig::preset(source.preset) : load_model_config(source.model_dir);
+    HostWeights w = random ? random_host_weights(c, source.seed)
+                           : load_host_weights(SafetensorsCheckpoint(source.model_dir), c);
+    return std::make_unique<exercises::ExerciseBackend>(c, std::move(w), opt);
+  }
+  throw InputError("unknown backend '" + name + "' (expected cpu, cuda_naive, cuda_opt or exercise)");
 }
 
 }  // namespace qwen3::cli

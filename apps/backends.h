@@ -1,4 +1,5 @@
-// Backends by name, chosen at run time: cpu (always), cuda_naive and cuda_opt (when built with CUDA).
+// Backends by name, chosen at run time: cpu (always), cuda_naive and cuda_opt (when built with CUDA), and exercise
+// (always: the CPU reference with the learner's ops from exercises/).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -19,6 +20,8 @@ struct WeightsSource {
   // cuda_opt only (ignored by the others): its GEMMs ("ladder" or "cublas") and whether it replays CUDA graphs.
   std::string gemm = "ladder";
   bool graph = true;
+  // exercise only: feed each of the learner's ops the reference's input (compare --isolate).
+  bool exercise_isolate = false;
 };
 
 // Names a user can pass to --backend, and whether this build has them.

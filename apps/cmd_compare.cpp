@@ -16,6 +16,8 @@
 #include "core/error.h"
 #include "core/pooling.h"
 #include "core/tolerances.h"
+#include "exercises/common/catalog.h"
+#include "exercises/common/exercise_backend.h"
 
 namespace qwen3::cli {
 
@@ -28,6 +30,7 @@ struct CompareArgs {
   std::vector<int64_t> lengths;
   int64_t max_tokens = 8192;
   bool ops = false;
+  bool isolate = false;
 };
 
 std::vector<std::string> split_comma(const std::string& s) {
@@ -57,11 +60,12 @@ StateDiff diff_state(const std::vector<float>& a, const std::vector<float>& b, c
 // With --ops: one row per op of every layer, matched by name (core/backend.h: kOpNames). A backend that fuses
 // ops (cuda_opt) records only the outputs that exist in its memory; ops only one backend recorded are listed
 // once, as fused, and not compared.
-bool print_ops(const ForwardOutput& oa, const ForwardOutput& ob, const Tolerance& tol) {
+// Returns the name of the first op (in the order the pass runs them) beyond the tolerance, "" if none.
+std::string print_ops(const ForwardOutput& oa, const ForwardOutput& ob, const Tolerance& tol) {
   std::map<std::string, const OpOutput*> in_b;
   for (const OpOutput& y : ob.op_outputs) in_b[y.name] = &y;
   std::printf("\n%-28s %14s %16s  %s\n", "op", "max|a-b|", "||a-b||/||b||", "");
-  bool pass = true;
+  std::string first_fail;
   int compared = 0;
   std::set<std::string> fused;  // op names (without the layer) that one backend does not record
   for (const OpOutput& x : oa.op_outputs) {
@@ -80,7 +84,7 @@ bool print_ops(const ForwardOutput& oa, const ForwardOutput& ob, const Tolerance
     for (size_t k = 0; k < x.values.size(); ++k) max_abs = std::max(max_abs, std::abs(double(x.values[k]) - y.values[k]));
     const double rel = relative_error(x.values.data(), y.values.data(), static_cast<int64_t>(x.values.size()));
     const bool ok = rel <= tol.layer_rel;
-    pass = pass && ok;
+    if (!ok && first_fail.empty()) first_fail = x.name;
     ++compared;
     std::printf("%-28s %14.3e %16.3e  %s\n", x.name.c_str(), max_abs, rel, ok ? "PASS" : "FAIL");
   }
@@ -94,14 +98,50 @@ bool print_ops(const ForwardOutput& oa, const ForwardOutput& ob, const Tolerance
     }
     std::printf("not compared (fused away by one backend, so never in its memory): %s\n", list.c_str());
   }
-  return pass;
+  return first_fail;
+}
+
+// With the exercise backend: whose ops ran, before the tables.
+void print_exercise_ops(const exercises::ExerciseReport& r, bool isolate) {
+  auto join = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const std::string& x : v) s.append(s.empty() ? "" : ", ").append(x);
+    return s.empty() ? std::string("none") : s;
+  };
+  std::printf("exercise backend: your ops: %s; the reference's (not written yet): %s%s\n", join(r.learner_ops).c_str(),
+              join(r.reference_ops).c_str(),
+              isolate ? "; --isolate: each of your ops got the reference's input" : "");
+}
+
+// The last lines with --ops: the first op that differs and, with the exercise backend, its exercise and the known
+// mistake the learner's output equals.
+void print_first_divergence(const std::string& first_fail, const exercises::ExerciseReport* report) {
+  for (const auto& [op, mistake] : report ? report->looks_like : std::map<std::string, std::string>{}) {
+    std::printf("%s looks like a known mistake: %s\n", op.c_str(), mistake.c_str());
+  }
+  if (first_fail.empty()) {
+    std::printf("every op agrees\n");
+    return;
+  }
+  const std::string exercise = exercises::exercise_for_op(first_fail);
+  if (report && !exercise.empty()) {
+    const exercises::ExerciseInfo* info = exercises::find_exercise(exercise);
+    std::printf("first op that differs: %s — exercise %s%s\n", first_fail.c_str(), exercise.c_str(),
+                info ? (" (exercises/" + exercise + "/" + info->file + ")").c_str() : "");
+  } else {
+    std::printf("first op that differs: %s\n", first_fail.c_str());
+  }
 }
 
 int run_compare(const CompareArgs& a) {
   const auto names = split_comma(a.backends);
   if (names.size() != 2) throw InputError("--backends takes two names, e.g. cpu,cuda_naive");
+  if (a.isolate && names[0] != "exercise" && names[1] != "exercise") {
+    throw InputError("--isolate needs the exercise backend, e.g. --backends cpu,exercise");
+  }
   auto A = a.model.make_backend(names[0]);
   auto B = a.model.make_backend(names[1]);
+  const auto* exercise = dynamic_cast<const exercises::ExerciseBackend*>(names[1] == "exercise" ? B.get() : A.get());
   const ModelConfig& c = A->config();
   const int64_t H = c.hidden_size;
 
@@ -127,9 +167,10 @@ int run_compare(const CompareArgs& a) {
   std::printf("compare %s vs %s: %s, %lld sequences, %lld tokens\n", names[0].c_str(), names[1].c_str(),
               describe(c).c_str(), static_cast<long long>(batch.num_sequences()),
               static_cast<long long>(batch.num_tokens()));
-  std::printf("tolerance: every state ||a-b||/||b|| <= %.1e, every embedding cos >= %.7f (%s)\n\n", tol.layer_rel,
+  std::printf("tolerance: every state ||a-b||/||b|| <= %.1e, every embedding cos >= %.7f (%s)\n", tol.layer_rel,
               tol.embedding_cos, tol.why);
-  std::printf("%-12s %14s %16s %18s  %s\n", "state", "max|a-b|", "||a-b||/||b||", "min cos(last tok)", "");
+  if (exercise) print_exercise_ops(exercise->report(), a.isolate);
+  std::printf("\n%-13s %14s %16s %18s  %s\n", "state after", "max|a-b|", "||a-b||/||b||", "min cos(last tok)", "");
   bool pass = true;
   double worst_rel = 0;
   const size_t n_states = std::min(oa.hidden_states.size(), ob.hidden_states.size());
@@ -138,10 +179,15 @@ int run_compare(const CompareArgs& a) {
     const bool ok = d.rel <= tol.layer_rel;
     pass = pass && ok;
     worst_rel = std::max(worst_rel, d.rel);
-    const std::string label = l == 0 ? "embedding" : l + 1 == n_states ? "final norm" : "layer " + std::to_string(l);
-    std::printf("%-12s %14.3e %16.3e %18.9f  %s\n", label.c_str(), d.max_abs, d.rel, d.min_cos_last, ok ? "PASS" : "FAIL");
+    // hidden_states[l] is the output of layer l - 1: labelled with the number the op rows use ("layer 0 / q_proj")
+    const std::string label = l == 0 ? "embedding" : l + 1 == n_states ? "final norm" : "layer " + std::to_string(l - 1);
+    std::printf("%-13s %14.3e %16.3e %18.9f  %s\n", label.c_str(), d.max_abs, d.rel, d.min_cos_last, ok ? "PASS" : "FAIL");
   }
-  if (a.ops) pass = print_ops(oa, ob, tol) && pass;
+  std::string first_fail;
+  if (a.ops) {
+    first_fail = print_ops(oa, ob, tol);
+    pass = pass && first_fail.empty();
+  }
   std::printf("\n%-10s %8s %18s  %s\n", "sequence", "tokens", "embedding cos", "");
   double worst_cos = 1;
   for (int64_t s = 0; s < batch.num_sequences(); ++s) {
@@ -154,6 +200,7 @@ int run_compare(const CompareArgs& a) {
   }
   std::printf("\n%s: worst state ||a-b||/||b|| %.3e (<= %.1e), worst embedding cos %.9f (>= %.7f)\n",
               pass ? "PASS" : "FAIL", worst_rel, tol.layer_rel, worst_cos, tol.embedding_cos);
+  if (a.ops) print_first_divergence(first_fail, exercise ? &exercise->report() : nullptr);
   return pass ? 0 : 1;
 }
 
@@ -166,10 +213,14 @@ void add_compare(CLI::App& app, VerbatimTexts& texts) {
   cmd->add_option("--backends", args->backends, "Two backends, e.g. cpu,cuda_naive")->required();
   cmd->add_option("--lengths", args->lengths, "Without texts: sequence lengths of a synthetic batch (default 1,7,64,300)")
       ->delimiter(',');
-  cmd->add_flag("--ops", args->ops, "Also compare every op's output inside every layer");
+  cmd->add_flag("--ops", args->ops, "Also compare every op's output inside every layer; ends naming the first op "
+                                    "that differs (and, with the exercise backend, its exercise)");
+  cmd->add_flag("--isolate", args->isolate, "With the exercise backend: feed each of your ops the reference's input, "
+                                            "so one wrong op shows as its own rows, not as everything after it");
   cmd->add_option("--max-tokens", args->max_tokens, "Cut longer texts to this many tokens")->check(CLI::PositiveNumber);
   args->model.add_to(*cmd, /*backend_option=*/false);
   cmd->callback([args] {
+    args->model.exercise_isolate = args->isolate;
     if (run_compare(*args) != 0) throw Error("the backends disagree beyond the tolerance (FAIL rows above)");
   });
 }

@@ -15,5 +15,6 @@ void add_compare(CLI::App& app, VerbatimTexts& texts);   // apps/cmd_compare.cpp
 void add_flops(CLI::App& app);      // apps/cmd_flops.cpp
 void add_bench(CLI::App& app);      // apps/cmd_bench.cpp
 void add_trace(CLI::App& app);      // apps/cmd_trace.cpp
+void add_exercise(CLI::App& app);   // apps/cmd_exercise.cpp
 
 }  // namespace qwen3::cli

@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   qwen3::cli::add_flops(app);
   qwen3::cli::add_bench(app);
   qwen3::cli::add_trace(app);
+  qwen3::cli::add_exercise(app);
   std::vector<std::string> args;
   try {
     args = texts.take_from(app, argc, argv);

@@ -15,7 +15,7 @@ void ModelOptions::add_to(CLI::App& app, bool backend_option) {
       ->check(CLI::IsMember({"0.6b", "4b", "8b"}));
   app.add_flag("--random-weights", random_weights, "Random weights of the --config shapes, built in memory");
   app.add_option("--seed", seed, "Seed for --random-weights");
-  if (backend_option) app.add_option("--backend", backend, "cpu | cuda_naive | cuda_opt");
+  if (backend_option) app.add_option("--backend", backend, "cpu | cuda_naive | cuda_opt | exercise (the CPU reference with your exercises' ops)");
   app.add_option("--gemm", gemm, "cuda_opt's matrix products: ladder (the GEMM ladder's top step, fused epilogues) "
                                  "or cublas");
   app.add_flag("--no-graph", no_graph, "cuda_opt: launch every kernel of every pass instead of replaying a CUDA graph");
@@ -43,6 +43,7 @@ std::unique_ptr<Backend> ModelOptions::make_backend(const std::string& name) con
   source.seed = seed;
   source.gemm = gemm;
   source.graph = !no_graph;
+  source.exercise_isolate = exercise_isolate;
   if (random_weights) source.preset = preset;
   else source.model_dir = resolved_model_dir();
   return cli::make_backend(name, source);

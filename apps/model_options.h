@@ -19,6 +19,7 @@ struct ModelOptions {
   std::string backend = "cpu";
   std::string gemm = "ladder";  // --gemm ladder|cublas (cuda_opt)
   bool no_graph = false;        // --no-graph (cuda_opt)
+  bool exercise_isolate = false;  // compare --isolate (exercise backend): each learner op gets the reference's input
 
   // Adds --model, --config, --random-weights, --seed, cuda_opt's --gemm and --no-graph and (unless told not to)
   // --backend to a subcommand.

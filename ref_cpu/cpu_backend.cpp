@@ -6,13 +6,13 @@
 #include <vector>
 
 #include "core/model_dir.h"
-#include "core/pooling.h"
 #include "core/safetensors.h"
 #include "ref_cpu/ops.h"
 
 namespace qwen3::cpu {
 
-CpuBackend::CpuBackend(const ModelConfig& config, HostWeights weights) : config_(config), w_(std::move(weights)) {}
+CpuBackend::CpuBackend(const ModelConfig& config, HostWeights weights, OpTable ops, std::string name)
+    : config_(config), w_(std::move(weights)), ops_(std::move(ops)), name_(std::move(name)) {}
 
 std::unique_ptr<CpuBackend> CpuBackend::from_dir(const std::string& dir) {
   const ModelConfig c = load_model_config(dir);
@@ -51,7 +51,10 @@ ForwardOutput CpuBackend::forward(const Batch& batch, const ForwardOptions& opti
     return TraceScope(tracer, layer_name + " / " + block + " / " + op, category);
   };
   auto record = [&](const char* op, const std::vector<float>& out) {
-    if (options.keep_op_outputs) result.op_outputs.push_back({layer_name + " / " + op, out});
+    if (!options.keep_op_outputs) return;
+    OpOutput recorded{layer_name + " / " + op, out};
+    if (ops_.on_record) ops_.on_record(recorded.name, out.data(), recorded.values);
+    result.op_outputs.push_back(std::move(recorded));
   };
   TraceScope forward_range(tracer, "forward", "host");
 
@@ -71,7 +74,7 @@ ForwardOutput CpuBackend::forward(const Batch& batch, const ForwardOptions& opti
       TraceScope block(tracer, layer_name + " / attention", "host");
       {  // hidden_states = self.input_layernorm(hidden_states)
         auto r = op_range("attention", "input_norm", "norm");
-        rms_norm(x.data(), lw.input_layernorm.ptr(), T, H, eps, xn.data());
+        ops_.rms_norm(x.data(), lw.input_layernorm.ptr(), T, H, eps, xn.data());
       }
       record("input_norm", xn);
       // query_states = self.q_norm(self.q_proj(hidden_states).view(hidden_shape))   (and k likewise)
@@ -81,19 +84,20 @@ ForwardOutput CpuBackend::forward(const Batch& batch, const ForwardOptions& opti
       record("q_proj", q), record("k_proj", k), record("v_proj", v);
       {  // per head: rows are (token, head)
         auto r = op_range("attention", "qk_norm", "norm");
-        rms_norm(q.data(), lw.q_norm.ptr(), T * NH, D, eps, q.data());
-        rms_norm(k.data(), lw.k_norm.ptr(), T * NKV, D, eps, k.data());
+        ops_.rms_norm(q.data(), lw.q_norm.ptr(), T * NH, D, eps, q.data());
+        ops_.rms_norm(k.data(), lw.k_norm.ptr(), T * NKV, D, eps, k.data());
       }
       record("q_norm", q), record("k_norm", k);
       {  // query_states, key_states = apply_rotary_pos_emb(query_states, key_states, cos, sin)
         auto r = op_range("attention", "rope", "elementwise");
-        apply_rope(q.data(), positions.data(), T, NH, D, c.rope_theta);
-        apply_rope(k.data(), positions.data(), T, NKV, D, c.rope_theta);
+        ops_.apply_rope(q.data(), positions.data(), T, NH, D, c.rope_theta);
+        ops_.apply_rope(k.data(), positions.data(), T, NKV, D, c.rope_theta);
       }
       record("q_rope", q), record("k_rope", k);
       {  // attn_output = eager_attention_forward(...)   (causal, GQA, scaling = head_dim ** -0.5)
         auto r = op_range("attention", "attention", "attention");
-        causal_attention(q.data(), k.data(), v.data(), batch.offsets.data(), B, NH, NKV, D, att.data(), counter_);
+        ops_.causal_attention(q.data(), k.data(), v.data(), batch.offsets.data(), B, NH, NKV, D, att.data());
+        if (counter_) count_attention(batch.offsets.data(), B, NH, D, *counter_);
       }
       record("attention", att);
       // attn_output = self.o_proj(attn_output); hidden_states = residual + hidden_states
@@ -107,14 +111,14 @@ ForwardOutput CpuBackend::forward(const Batch& batch, const ForwardOptions& opti
       TraceScope block(tracer, layer_name + " / mlp", "host");
       {  // hidden_states = self.post_attention_layernorm(hidden_states)
         auto r = op_range("mlp", "post_norm", "norm");
-        rms_norm(x.data(), lw.post_attention_layernorm.ptr(), T, H, eps, xn.data());
+        ops_.rms_norm(x.data(), lw.post_attention_layernorm.ptr(), T, H, eps, xn.data());
       }
       record("post_norm", xn);
       // down_proj(act_fn(gate_proj(x)) * up_proj(x))
       { auto r = op_range("mlp", "gate_proj", "gemm"); linear(xn.data(), lw.gate_proj.ptr(), T, H, I, gate.data(), counter_); }
       { auto r = op_range("mlp", "up_proj", "gemm"); linear(xn.data(), lw.up_proj.ptr(), T, H, I, up.data(), counter_); }
       record("gate_proj", gate), record("up_proj", up);
-      { auto r = op_range("mlp", "silu_mul", "elementwise"); silu_mul(gate.data(), up.data(), T * I, gate.data()); }
+      { auto r = op_range("mlp", "silu_mul", "elementwise"); ops_.silu_mul(gate.data(), up.data(), T * I, gate.data()); }
       record("silu_mul", gate);
       { auto r = op_range("mlp", "down_proj", "gemm"); linear(gate.data(), lw.down_proj.ptr(), T, I, H, proj.data(), counter_); }
       record("down_proj", proj);
@@ -126,19 +130,14 @@ ForwardOutput CpuBackend::forward(const Batch& batch, const ForwardOptions& opti
 
   {  // hidden_states = self.norm(hidden_states)
     TraceScope r(tracer, "final_norm", "norm");
-    rms_norm(x.data(), w_.norm.ptr(), T, H, eps, x.data());
+    ops_.rms_norm(x.data(), w_.norm.ptr(), T, H, eps, x.data());
   }
   keep(x);
 
   // Last-token pooling, then L2 normalisation: embedding[b] = x[last token of b] / ||x[last token of b]||
   TraceScope pool_range(tracer, "pooling", "elementwise");
   result.embeddings.resize(B * H);
-  for (int64_t b = 0; b < B; ++b) {
-    const float* row = x.data() + batch.last_token(b) * H;  // seek to x[offsets[b+1]-1, :]
-    float* e = result.embeddings.data() + b * H;
-    std::copy(row, row + H, e);
-    l2_normalize(e, H);
-  }
+  ops_.last_token_pool(x.data(), batch.offsets.data(), B, H, result.embeddings.data());
   return result;
 }
 

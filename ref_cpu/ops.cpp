@@ -1,11 +1,15 @@
 #include "ref_cpu/ops.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <vector>
 
 #include <Eigen/Dense>
+
+#include "core/pooling.h"
+#include "ref_cpu/op_table.h"
 
 namespace qwen3::cpu {
 
@@ -69,16 +73,12 @@ void apply_rope(float* x, const int32_t* positions, int64_t T, int64_t heads, in
 }
 
 void causal_attention(const float* q, const float* k, const float* v, const int64_t* offsets, int64_t B,
-                      int64_t NH, int64_t NKV, int64_t D, float* out, OpCounter* counter) {
+                      int64_t NH, int64_t NKV, int64_t D, float* out) {
   const int64_t group = NH / NKV;  // query heads per KV head
   const float scale = 1.0f / std::sqrt(static_cast<float>(D));
   const float neg_inf = -std::numeric_limits<float>::infinity();
   for (int64_t b = 0; b < B; ++b) {
     const int64_t start = offsets[b], len = offsets[b + 1] - offsets[b];
-    if (counter) {  // the full len×len square, for each head: passes 1 and 5 below
-      counter->attention_scores += NH * len * len * D;
-      counter->attention_values += NH * len * len * D;
-    }
 #pragma omp parallel for schedule(dynamic)
     for (int64_t h = 0; h < NH; ++h) {
       const int64_t g = h / group;  // the KV head this query head reads
@@ -107,12 +107,38 @@ void causal_attention(const float* q, const float* k, const float* v, const int6
   }
 }
 
+void count_attention(const int64_t* offsets, int64_t B, int64_t NH, int64_t D, OpCounter& counter) {
+  for (int64_t b = 0; b < B; ++b) {
+    const int64_t len = offsets[b + 1] - offsets[b];
+    counter.attention_scores += NH * len * len * D;  // pass 1 of causal_attention: the full len×len square
+    counter.attention_values += NH * len * len * D;  // pass 5: P V over the same square
+  }
+}
+
 void silu_mul(const float* g, const float* u, int64_t n, float* y) {
   for (int64_t i = 0; i < n; ++i) y[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
 }
 
 void add_inplace(float* x, const float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) x[i] += y[i];
+}
+
+void last_token_pool(const float* x, const int64_t* offsets, int64_t B, int64_t H, float* out) {
+  for (int64_t b = 0; b < B; ++b) {
+    const float* row = x + (offsets[b + 1] - 1) * H;  // seek to x[last token of b, :]
+    std::copy(row, row + H, out + b * H);
+    l2_normalize(out + b * H, H);
+  }
+}
+
+OpTable reference_op_table() {
+  OpTable t;
+  t.rms_norm = rms_norm;
+  t.apply_rope = apply_rope;
+  t.causal_attention = causal_attention;
+  t.silu_mul = silu_mul;
+  t.last_token_pool = last_token_pool;
+  return t;
 }
 
 }  // namespace qwen3::cpu

@@ -39,11 +39,20 @@ void apply_rope(float* x, const int32_t* positions, int64_t T, int64_t heads, in
 //   out[t, h, :] = Σ_{s ≤ t, s in t's sequence} softmax_s(q[t,h]·k[s,g] / sqrt(D)) · v[s, g, :],  g = h / (NH/NKV)
 // q: [T, NH, D], k, v: [T, NKV, D], offsets: [B+1], out: [T, NH, D]
 void causal_attention(const float* q, const float* k, const float* v, const int64_t* offsets, int64_t B,
-                      int64_t NH, int64_t NKV, int64_t D, float* out, OpCounter* counter = nullptr);
+                      int64_t NH, int64_t NKV, int64_t D, float* out);
+
+// The multiply-adds causal_attention performs, added to counter: len²·D per (sequence, query head) for the scores
+// and as many for the weighted values (the masked half of the square is computed too).
+// offsets: [B+1]
+void count_attention(const int64_t* offsets, int64_t B, int64_t NH, int64_t D, OpCounter& counter);
 
 // y = silu(g) · u = g / (1 + e^-g) · u                  (SwiGLU's gate)
 // g, u, y: [n]
 void silu_mul(const float* g, const float* u, int64_t n, float* y);
+
+// embedding[b] = x[t_b] / ||x[t_b]||₂,  t_b = offsets[b+1] - 1     (last-token pooling, then L2 normalisation)
+// x: [T, H], offsets: [B+1], out: [B, H]
+void last_token_pool(const float* x, const int64_t* offsets, int64_t B, int64_t H, float* out);
 
 // x += y                                               (residual connection)
 // x, y: [n]

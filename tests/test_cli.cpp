@@ -269,8 +269,12 @@ TEST_F(Cli, InitTinyIsDeterministic) {
 TEST_F(Cli, CompareSameBackendPasses) {
   const auto r = cli("compare --backends cpu,cpu --ops --lengths 1,9,40");
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_NE(r.out.find("layer 3"), std::string::npos) << r.out;
+  // One numbering for states and ops: the tiny model's 3 layers are layer 0..2 in both tables.
+  EXPECT_NE(r.out.find("\nlayer 0 "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nlayer 2 "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("layer 3"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("final norm"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("every op agrees"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("layer 2 / residual_mlp"), std::string::npos) << r.out;  // --ops rows
   EXPECT_NE(r.out.find("layer 0 / q_rope"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\nPASS: "), std::string::npos) << r.out;

@@ -1,0 +1,20 @@
+// mistake: the mean subtracted first, as LayerNorm does: RMSNorm scales by the root mean square and never centres the row
+#include <cmath>
+
+#include "exercises/03_rms_norm/rms_norm.h"
+
+namespace learner {
+void rms_norm(const float* x, const float* w, int64_t rows, int64_t n, float eps, float* y) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * n;
+    float* yr = y + r * n;
+    float mean = 0.0f;
+    for (int64_t i = 0; i < n; ++i) mean += xr[i];
+    mean /= static_cast<float>(n);
+    float ss = 0.0f;
+    for (int64_t i = 0; i < n; ++i) ss += (xr[i] - mean) * (xr[i] - mean);
+    const float inv_rms = 1.0f / std::sqrt(ss / static_cast<float>(n) + eps);
+    for (int64_t i = 0; i < n; ++i) yr[i] = w[i] * ((xr[i] - mean) * inv_rms);
+  }
+}
+}  // namespace learner
