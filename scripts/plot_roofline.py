@@ -150,11 +150,15 @@ STYLE = {  # kind -> (marker, colour, legend label)
 
 
 def draw(out_path, S):
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        sys.exit("plot_roofline: no matplotlib in this python; run it with Debian's /usr/bin/python3 "
+                 "(package python3-matplotlib)")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"font.size": 8, "font.family": "DejaVu Sans", "svg.hashsalt": "roofline"})
+    plt.rcParams.update({"font.size": 8, "font.family": "DejaVu Sans"})
     fig, axes = plt.subplots(1, 2, figsize=(13, 6.2), dpi=110, sharey=True)
     xs = [10 ** (i / 50) for i in range(-50, 5 * 50 + 1)]  # 0.1 .. 1e5 FLOP/B
     for ax, (name, c) in zip(axes, PRESETS.items()):
