@@ -1,4 +1,8 @@
 // qwen3emb tokenize [TEXT...]: token ids of each text, as the model sees them (<|endoftext|> appended).
+//   default    one JSON array of ids per text:           [9707,11,1879,151643]
+//   --pieces   each id with its vocabulary piece:         [{"id":9707,"piece":"Hello"},{"id":11,"piece":","},...]
+//              (the byte-level spelling tokenizer.json stores: "Ġworld" is " world", Ġ standing for the space)
+//   --decode   the inverse: a JSON array of ids per line -> the text as a JSON string
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -18,7 +22,15 @@ struct TokenizeArgs {
   std::vector<std::string> texts;
   bool no_eos = false;
   bool decode = false;
+  bool pieces = false;
 };
+
+// [{"id":9707,"piece":"Hello"}, ...]: each id next to its token string as the vocabulary spells it.
+nlohmann::json ids_with_pieces(const Tokenizer& tokenizer, const std::vector<int32_t>& ids) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const int32_t id : ids) out.push_back({{"id", id}, {"piece", tokenizer.id_to_token(id)}});
+  return out;
+}
 
 void run_tokenize(const TokenizeArgs& a) {
   const Tokenizer tokenizer = a.model.make_tokenizer();
@@ -46,7 +58,7 @@ void run_tokenize(const TokenizeArgs& a) {
     if (invalid > 0) {
       std::cerr << "warning: input " << i << ": " << invalid << " invalid UTF-8 byte(s) replaced with U+FFFD\n";
     }
-    std::cout << nlohmann::json(ids).dump() << "\n";
+    std::cout << (a.pieces ? ids_with_pieces(tokenizer, ids) : nlohmann::json(ids)).dump() << "\n";
   }
 }
 
@@ -58,7 +70,11 @@ void add_tokenize(CLI::App& app, VerbatimTexts& texts) {
   texts.add_to(*cmd, &args->texts, "Texts (default: read stdin, one per line)");
   args->model.add_to(*cmd);
   cmd->add_flag("--no-eos", args->no_eos, "Do not append <|endoftext|> (151643)");
-  cmd->add_flag("--decode", args->decode, "Inverse: each input is a JSON array of ids; print its text as JSON");
+  CLI::Option* decode =
+      cmd->add_flag("--decode", args->decode, "Inverse: each input is a JSON array of ids; print its text as JSON");
+  cmd->add_flag("--pieces", args->pieces,
+                "Print each id with its vocabulary piece, as tokenizer.json spells it (Ġ = a leading space)")
+      ->excludes(decode);
   cmd->callback([args] { run_tokenize(*args); });
 }
 

@@ -8,7 +8,7 @@
 
 #include "core/rng.h"
 #include "core/safetensors.h"  // f32_to_bf16
-#include "cuda_naive/device.h"
+#include "cuda_common/device.h"
 
 namespace qwen3::bench {
 

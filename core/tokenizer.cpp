@@ -592,4 +592,11 @@ int32_t Tokenizer::token_to_id(std::string_view token) const {
   return impl_->bpe.token_to_id(token);
 }
 
+std::string Tokenizer::id_to_token(int32_t id) const {
+  if (const AddedToken* added = impl_->added.by_id(id)) return added->content;
+  if (std::optional<std::string> spelling = impl_->bpe.token_spelling(id)) return std::move(*spelling);
+  throw InputError("id_to_token: unknown token id " + std::to_string(id) + " (the tokenizer has ids 0.." +
+                   std::to_string(impl_->id_end - 1) + ")");
+}
+
 }  // namespace qwen3

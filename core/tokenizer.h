@@ -47,6 +47,11 @@ class Tokenizer {
   size_t vocab_size() const;
   // Id of a token string (BPE vocab or added token), or -1.
   int32_t token_to_id(std::string_view token) const;
+  // The inverse: the token string of `id` as tokenizer.json stores it, so that byte-level BPE can be seen. A BPE
+  // token comes in its byte-level spelling, each byte one printable code point ("Ġworld" for " world", "Ċ" for a
+  // newline, "Ã©" for the two bytes of "é"); an added token as its content ("<|endoftext|>").
+  // token_to_id(id_to_token(id)) == id. Unknown ids throw InputError, as in decode.
+  std::string id_to_token(int32_t id) const;
 
  private:
   struct Impl;

@@ -86,6 +86,7 @@ bool ByteLevelBpe::add_token(const std::string& token, int32_t id) {
   if (static_cast<size_t>(id) >= id_bytes_.size()) {
     id_bytes_.resize(static_cast<size_t>(id) + 1);
     id_present_.resize(static_cast<size_t>(id) + 1, false);
+    id_verbatim_.resize(static_cast<size_t>(id) + 1, false);
   }
   if (id_present_[id]) {
     token_ids_.erase(token);
@@ -98,6 +99,7 @@ bool ByteLevelBpe::add_token(const std::string& token, int32_t id) {
     const char32_t cp = next_code_point(token, i);
     if (cp >= cp_to_byte_.size() || cp_to_byte_[cp] < 0) {
       bytes = token;  // not a byte-level spelling: fall back to the token's own bytes
+      id_verbatim_[id] = true;
       break;
     }
     bytes += static_cast<char>(cp_to_byte_[cp]);
@@ -137,6 +139,18 @@ int32_t ByteLevelBpe::token_to_id(std::string_view token) const {
 const std::string* ByteLevelBpe::token_bytes(int32_t id) const {
   if (id < 0 || id >= id_end() || !id_present_[id]) return nullptr;
   return &id_bytes_[id];
+}
+
+// The inverse of add_token's byte mapping: each byte back to its code point (bytes_to_unicode), unless the
+// spelling was not byte-level and the bytes are the spelling itself.
+std::optional<std::string> ByteLevelBpe::token_spelling(int32_t id) const {
+  const std::string* bytes = token_bytes(id);
+  if (bytes == nullptr) return std::nullopt;
+  if (id_verbatim_[id]) return *bytes;
+  const auto table = bytes_to_unicode();
+  std::string spelling;
+  for (const char c : *bytes) append_utf8(spelling, table[static_cast<unsigned char>(c)]);
+  return spelling;
 }
 
 const ByteLevelBpe::Merge* ByteLevelBpe::find_merge(int32_t left, int32_t right) const {

@@ -15,6 +15,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -83,6 +84,9 @@ class ByteLevelBpe {
   int32_t token_to_id(std::string_view token) const;
   // The raw bytes that token `id` stands for, or nullptr if no vocab token has that id.
   const std::string* token_bytes(int32_t id) const;
+  // The spelling of token `id` as the vocab stores it ("Ġthe" for the bytes " the"), or nullopt if no vocab token
+  // has that id: add_token's argument, given back.
+  std::optional<std::string> token_spelling(int32_t id) const;
   // One past the largest vocab id (0 when empty).
   int32_t id_end() const { return static_cast<int32_t>(id_bytes_.size()); }
 
@@ -103,6 +107,7 @@ class ByteLevelBpe {
   StringMap<int32_t> token_ids_;                              // byte-level spelling -> id
   std::vector<std::string> id_bytes_;                         // id -> raw bytes
   std::vector<bool> id_present_;                              // id -> does a vocab token have this id
+  std::vector<bool> id_verbatim_;  // id -> its spelling is not byte-level: id_bytes_ holds the spelling itself
   std::unordered_map<uint64_t, Merge> merges_;                // (left id << 32 | right id) -> rule
   std::array<int32_t, 256> byte_ids_{};                       // byte -> id of its one-character token
   size_t merge_count_ = 0;

@@ -12,6 +12,8 @@
 #include "core/error.h"
 #include "core/model_dir.h"
 #include "core/safetensors.h"
+#include "cuda_common/fill_random.h"
+#include "cuda_common/rope_inv_freq.h"
 #include "cuda_naive/kernels.cuh"
 
 namespace qwen3 {
@@ -54,7 +56,7 @@ CudaNaiveBackend::CudaNaiveBackend(const ModelConfig& config) : config_(with_dev
     t.shape = spec.shape;
     offset += aligned(numel(spec.shape));
   });
-  // RoPE's inverse frequencies, computed once on the host exactly as ref_cpu does (kernels.cuh: rope_inv_freq).
+  // RoPE's inverse frequencies, computed once on the host exactly as ref_cpu does (cuda_common/rope_inv_freq.h).
   inv_freq_ = DeviceBuffer<float>::from_host(rope_inv_freq(c.head_dim, c.rope_theta), "RoPE inv_freq");
 }
 

@@ -8,7 +8,7 @@
 
 #include "core/backend.h"
 #include "core/weights.h"
-#include "cuda_naive/device.h"
+#include "cuda_common/device.h"
 
 namespace qwen3 {
 
@@ -42,7 +42,7 @@ class CudaNaiveBackend final : public Backend {
   CudaStream stream_;                  // every kernel and copy of this backend, in order
   DeviceBuffer<float> weight_storage_; // one allocation holding every weight tensor
   ModelWeights<DeviceTensor> w_;       // named views into weight_storage_
-  DeviceBuffer<float> inv_freq_;       // [D/2] RoPE inverse frequencies (kernels.cuh: rope_inv_freq)
+  DeviceBuffer<float> inv_freq_;       // [D/2] RoPE inverse frequencies (cuda_common/rope_inv_freq.h)
 };
 
 }  // namespace qwen3

@@ -17,8 +17,8 @@
 //
 // Where the GPU's numbers may differ from the CPU's, in the last bits only:
 //  - nvcc contracts a*b + c into one fused multiply-add (one rounding instead of two); g++ on x86-64 without
-//    -march does not. Sums such as a dot product therefore differ by ~1 ulp per term. The random-weight kernel,
-//    which must be bit-exact, uses __fmul_rn / __fadd_rn, which are never contracted.
+//    -march does not. Sums such as a dot product therefore differ by ~1 ulp per term. The random-weight kernel
+//    (cuda_common/fill_random.cu), which must be bit-exact, uses __fmul_rn / __fadd_rn, which are never contracted.
 //  - expf, cosf, sinf are CUDA's (within 2 ulp), not glibc's. sqrtf and '/' are correctly rounded in both
 //    (this file must not be built with --use_fast_math, which would replace them with approximations).
 //  - sums run in the CPU's order where the CPU loops (RMSNorm, softmax, L2 norm); Eigen's blocked GEMM sums the
@@ -27,8 +27,7 @@
 #include <string>
 
 #include "core/error.h"
-#include "core/rng.h"
-#include "cuda_naive/cuda_check.h"
+#include "cuda_common/cuda_check.h"
 #include "cuda_naive/kernels.cuh"
 
 namespace qwen3::cuda_naive {
@@ -233,19 +232,6 @@ __global__ void l2_normalize_kernel(float* x, int64_t rows, int64_t n) {
   for (int64_t i = 0; i < n; ++i) xr[i] *= inv;
 }
 
-// ---- random weights --------------------------------------------------------------------------------------
-
-// out[i] = r·a (+1 for norms), r = random_symmetric(seed, stream, i)   (core/weights.cpp's random_weight)
-// out: [n]; one thread per out[i]
-// __fmul_rn / __fadd_rn round each step on its own, as the host does (-ffp-contract=off): an FMA would round
-// r·a + 1 once and change the last bit. random_symmetric itself is exact (see core/rng.h) either way.
-__global__ void fill_random_kernel(float* out, int64_t n, uint64_t seed, uint64_t stream, float a, bool is_norm) {
-  const int64_t i = thread_index();
-  if (i >= n) return;
-  const float x = __fmul_rn(random_symmetric(seed, stream, static_cast<uint64_t>(i)), a);
-  out[i] = is_norm ? __fadd_rn(1.0f, x) : x;
-}
-
 }  // namespace
 
 // ---- launchers: one thread per output, each launch checked with its op's name ----------------------------
@@ -269,18 +255,6 @@ void launch_linear(const float* x, const float* W, int64_t T, int64_t in, int64_
   if (T * out == 0) return;
   linear_kernel<<<blocks_for(T * out, "linear"), kThreads, 0, s>>>(x, W, T, in, out, y);
   QWEN3_CUDA_CHECK_LAUNCH("linear");
-}
-
-std::vector<float> rope_inv_freq(int64_t D, double theta) {
-  // The same two lines as ref_cpu/ops.cpp's apply_rope: fp32 exponent, fp32 pow (glibc's powf), fp32 reciprocal.
-  // Computed here on the host rather than in the kernel because CUDA's powf may differ from glibc's by an ulp.
-  const int64_t half = D / 2;
-  std::vector<float> inv_freq(half);
-  for (int64_t i = 0; i < half; ++i) {
-    const float exponent = static_cast<float>(2 * i) / static_cast<float>(D);
-    inv_freq[i] = 1.0f / std::pow(static_cast<float>(theta), exponent);
-  }
-  return inv_freq;
 }
 
 void launch_apply_rope(float* x, const int32_t* positions, const float* inv_freq, int64_t T, int64_t heads, int64_t D,
@@ -357,14 +331,6 @@ void launch_l2_normalize(float* x, int64_t rows, int64_t n, cudaStream_t s) {
   if (rows * n == 0) return;
   l2_normalize_kernel<<<blocks_for(rows, "l2_normalize"), kThreads, 0, s>>>(x, rows, n);
   QWEN3_CUDA_CHECK_LAUNCH("l2_normalize");
-}
-
-void launch_fill_random(float* out, int64_t n, uint64_t seed, uint64_t stream_index, float half_width, bool is_norm,
-                        cudaStream_t s) {
-  if (n == 0) return;
-  fill_random_kernel<<<blocks_for(n, "fill_random"), kThreads, 0, s>>>(out, n, seed, stream_index, half_width,
-                                                                       is_norm);
-  QWEN3_CUDA_CHECK_LAUNCH("fill_random");
 }
 
 }  // namespace qwen3::cuda_naive

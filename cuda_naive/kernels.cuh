@@ -30,14 +30,10 @@ void launch_rms_norm(const float* x, const float* w, int64_t rows, int64_t n, fl
 // x: [T, in], W: [out, in], y: [T, out]
 void launch_linear(const float* x, const float* W, int64_t T, int64_t in, int64_t out, float* y, cudaStream_t s);
 
-// inv_freq[i] = 1 / theta^(2i/D) in fp32, i < D/2, computed on the host exactly as ref_cpu's apply_rope
-// (and Hugging Face's Qwen3RotaryEmbedding, once at start-up) do; upload it once and pass it to launch_apply_rope.
-std::vector<float> rope_inv_freq(int64_t D, double theta);
-
 // RoPE, rotate-half (NeoX) form, in place, on each head of each token:
 //   (x[i], x[i + D/2]) <- (x[i]·cos θ - x[i + D/2]·sin θ,  x[i + D/2]·cos θ + x[i]·sin θ),
 //   θ = pos · inv_freq[i], i < D/2
-// x: [T, heads, D], positions: [T], inv_freq: [D/2] (from rope_inv_freq)
+// x: [T, heads, D], positions: [T], inv_freq: [D/2] (from cuda_common/rope_inv_freq.h)
 void launch_apply_rope(float* x, const int32_t* positions, const float* inv_freq, int64_t T, int64_t heads, int64_t D,
                        cudaStream_t s);
 
@@ -85,11 +81,5 @@ void launch_gather_last_tokens(const float* x, const int64_t* offsets, int64_t B
 // A zero row stays zero.
 // x: [rows, n]
 void launch_l2_normalize(float* x, int64_t rows, int64_t n, cudaStream_t s);
-
-// out[i] = random_symmetric(seed, stream_index, i) · half_width, plus 1 for norm tensors: core/weights.h's
-// random_weight, bit for bit, drawn in place on the device (half_width = random_half_width(spec), on the host).
-// out: [n]
-void launch_fill_random(float* out, int64_t n, uint64_t seed, uint64_t stream_index, float half_width, bool is_norm,
-                        cudaStream_t s);
 
 }  // namespace qwen3::cuda_naive

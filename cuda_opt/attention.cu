@@ -64,7 +64,7 @@
 #include <string>
 
 #include "core/error.h"
-#include "cuda_naive/cuda_check.h"
+#include "cuda_common/cuda_check.h"
 #include "cuda_opt/gemm/gemm_common.cuh"
 
 namespace qwen3::cuda_opt {

@@ -12,7 +12,8 @@
 #include "core/error.h"
 #include "core/model_dir.h"
 #include "core/safetensors.h"
-#include "cuda_naive/kernels.cuh"
+#include "cuda_common/fill_random.h"
+#include "cuda_common/rope_inv_freq.h"
 #include "cuda_opt/attention.h"
 #include "cuda_opt/kernels.cuh"
 
@@ -115,7 +116,7 @@ CudaOptBackend::CudaOptBackend(const ModelConfig& config, CudaOptOptions options
     l.input_norm = take_v(), l.post_norm = take_v(), l.q_norm = take_v(), l.k_norm = take_v();
   }
   final_norm_ = v;
-  inv_freq_ = DeviceBuffer<float>::from_host(cuda_naive::rope_inv_freq(D, c.rope_theta), "RoPE inv_freq");
+  inv_freq_ = DeviceBuffer<float>::from_host(rope_inv_freq(D, c.rope_theta), "RoPE inv_freq");
 }
 
 CudaOptBackend::~CudaOptBackend() = default;
@@ -204,9 +205,10 @@ std::unique_ptr<CudaOptBackend> CudaOptBackend::random(const ModelConfig& config
   std::unique_ptr<CudaOptBackend> b(new CudaOptBackend(config, options));
   DeviceBuffer<float> staging = staging_buffer(b->config_);
   for (const TensorSpec& spec : tensor_specs(b->config_)) {
-    // element i = random_weight(spec, seed, i), drawn in place as cuda_naive does, then rounded into its place
-    cuda_naive::launch_fill_random(staging.data(), numel(spec.shape), seed, static_cast<uint64_t>(spec.index),
-                                   random_half_width(spec), spec.role == TensorRole::Norm, b->stream_.get());
+    // element i = random_weight(spec, seed, i), drawn in place as cuda_naive does (cuda_common/fill_random.h),
+    // then rounded into its place
+    launch_fill_random(staging.data(), numel(spec.shape), seed, static_cast<uint64_t>(spec.index),
+                       random_half_width(spec), spec.role == TensorRole::Norm, b->stream_.get());
     b->place(spec, staging.data());
   }
   b->stream_.synchronize("drawing random weights");

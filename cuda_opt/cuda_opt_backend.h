@@ -13,7 +13,7 @@
 
 #include "core/backend.h"
 #include "core/weights.h"
-#include "cuda_naive/device.h"
+#include "cuda_common/device.h"
 #include "cuda_opt/gemm/gemm.h"
 #include "cuda_opt/linear.h"
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "core/error.h"
-#include "cuda_naive/cuda_check.h"
+#include "cuda_common/cuda_check.h"
 
 namespace qwen3::cuda_opt {
 

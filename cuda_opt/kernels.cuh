@@ -37,7 +37,7 @@ void launch_rms_norm(const float* x, const float* w, int64_t rows, int64_t n, fl
 //                                                       k_norm with w = k_w for the NKV key heads)
 //   (x[i], x[i + D/2]) <- (x[i]·cos θ - x[i + D/2]·sin θ, x[i + D/2]·cos θ + x[i]·sin θ),  θ = pos[t] · inv_freq[i]
 // qkv: [T, QKV] bf16 (q heads, then k heads, then v heads, which are left alone), positions: [T],
-// q_w, k_w: [D] fp32, inv_freq: [D/2] (cuda_naive's rope_inv_freq). One warp per (token, head).
+// q_w, k_w: [D] fp32, inv_freq: [D/2] (cuda_common/rope_inv_freq.h). One warp per (token, head).
 void launch_qk_norm_rope(bf16* qkv, const int32_t* positions, const float* q_w, const float* k_w,
                          const float* inv_freq, int64_t T, int64_t NH, int64_t NKV, int64_t D, float eps,
                          cudaStream_t s);

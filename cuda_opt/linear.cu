@@ -5,7 +5,7 @@
 #include <string>
 
 #include "core/error.h"
-#include "cuda_naive/cuda_check.h"
+#include "cuda_common/cuda_check.h"
 #include "cuda_opt/epilogues.cuh"
 #include "cuda_opt/gemm/09_mma_sync_ldmatrix.cuh"
 #include "cuda_opt/kernels.cuh"

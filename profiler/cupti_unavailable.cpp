@@ -1,5 +1,6 @@
 // start_cupti_session for builds without CUPTI (no CUDA toolkit, or one without CUPTI): always refuses, saying
-// why, so that the caller runs untraced (profiler/session.h). The CUPTI build uses cupti_session.cpp instead.
+// why, so that the caller runs untraced (profiler/session.h). The CUPTI build uses cupti_session.cpp (and
+// the cupti_*.cpp files it drives) instead.
 #include "profiler/session.h"
 
 namespace qwen3::prof {

@@ -2,6 +2,7 @@
 // Trace. Two kinds:
 //   host  (profiler/host_session.cpp)   ranges timed on the host with std::chrono: the CPU backend
 //   cupti (profiler/cupti_session.cpp)  NVTX ranges + kernels, copies, runtime calls from CUPTI: GPU backends
+//                                       (its parts: cupti_nvtx.h, cupti_records.h, cupti_trace_builder.h)
 #pragma once
 #include <memory>
 #include <string>

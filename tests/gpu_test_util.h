@@ -6,7 +6,7 @@
 #include <cstring>
 #include <string>
 
-#include "cuda_naive/device.h"
+#include "cuda_common/device.h"
 
 namespace qwen3::test {
 

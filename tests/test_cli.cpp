@@ -5,6 +5,8 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -158,6 +160,42 @@ TEST_F(Cli, TokenizeAndDecode) {
   EXPECT_EQ(cli("tokenize --decode", &ids).out, "\"Hello world <|im_start|> don't\"\n");
   const std::string bad = "[1, \"x\"]\n";
   expect_error(cli("tokenize --decode", &bad), "token ids must be integers");
+}
+
+// --pieces: each id with its vocabulary piece in byte-level spelling (Ġ a leading space, Ċ a newline), the same
+// ids as without it, one JSON line per text; it excludes --decode.
+TEST_F(Cli, TokenizePiecesShowTheByteLevelSpelling) {
+  const auto r = cli("tokenize --pieces 'Hello, world'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "[{\"id\":9707,\"piece\":\"Hello\"},{\"id\":11,\"piece\":\",\"},{\"id\":1879,\"piece\":\"\u0120world\"},"
+            "{\"id\":151643,\"piece\":\"<|endoftext|>\"}]\n");
+  // the same ids as plain tokenize, for texts read from stdin (one line each), --no-eos respected
+  const std::string lines = "caf\xC3\xA9 au lait\nline one\tand two  spaces\n";
+  const auto ids = cli("tokenize --no-eos", &lines);
+  const auto pieces = cli("tokenize --no-eos --pieces", &lines);
+  ASSERT_EQ(pieces.status, 0) << pieces.err;
+  std::istringstream id_lines(ids.out), piece_lines(pieces.out);
+  std::string id_line, piece_line;
+  int texts = 0;
+  while (std::getline(id_lines, id_line) && std::getline(piece_lines, piece_line)) {
+    ++texts;
+    const auto want = nlohmann::json::parse(id_line);
+    const auto got = nlohmann::json::parse(piece_line);
+    ASSERT_EQ(got.size(), want.size()) << piece_line;
+    std::string joined;
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i]["id"], want[i]) << piece_line;
+      joined += got[i]["piece"].get<std::string>();
+    }
+    // no raw space, tab or byte >= 0x80 of the text shows: each is its printable stand-in
+    EXPECT_EQ(joined.find(' '), std::string::npos) << joined;
+    EXPECT_EQ(joined.find('\t'), std::string::npos) << joined;
+    const std::string stand_in = texts == 1 ? "\u00C3\u00A9" : "\u0109";  // "é" as "Ã©"; the tab as "ĉ"
+    EXPECT_NE(joined.find(stand_in), std::string::npos) << joined;
+  }
+  EXPECT_EQ(texts, 2);
+  expect_error(cli("tokenize --pieces --decode '[9707]'"), "--decode");
 }
 
 TEST_F(Cli, HelpEverywhere) {

@@ -23,7 +23,7 @@ TEST(GemmLadder, NotBuilt) {
 
 #include "core/config.h"
 #include "core/error.h"
-#include "cuda_naive/device.h"
+#include "cuda_common/device.h"
 #include "test_util.h"
 #include "tests/gpu_test_util.h"
 #include "cuda_opt/gemm/gemm.h"

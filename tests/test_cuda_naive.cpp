@@ -20,12 +20,13 @@ TEST(CudaNaive, NotBuilt) { GTEST_SKIP() << "built without CUDA: the cuda_naive 
 #include "core/pooling.h"
 #include "core/tolerances.h"
 #include "core/weights.h"
+#include "cuda_common/device.h"
+#include "cuda_common/rope_inv_freq.h"
 #include "cuda_naive/cuda_naive_backend.h"
-#include "cuda_naive/device.h"
-#include "tests/gpu_test_util.h"
 #include "cuda_naive/kernels.cuh"
 #include "ref_cpu/cpu_backend.h"
 #include "ref_cpu/ops.h"
+#include "tests/gpu_test_util.h"
 #include "tests/test_util.h"
 
 using namespace qwen3;
@@ -132,7 +133,7 @@ TEST(CudaNaiveKernels, RopeAtPositionsUpTo3000) {
     cpu::apply_rope(ref.data(), pos.data(), T, heads, D, theta);
     auto d_x = to_device(x);
     auto d_pos = to_device(pos);
-    auto d_inv_freq = to_device(cuda_naive::rope_inv_freq(D, theta));
+    auto d_inv_freq = to_device(rope_inv_freq(D, theta));
     cuda_naive::launch_apply_rope(d_x.data(), d_pos.data(), d_inv_freq.data(), T, heads, D, kDefaultStream);
     const auto y = to_host(d_x);
     EXPECT_LE(rel(y, ref), 1e-5) << "heads=" << heads << " D=" << D;

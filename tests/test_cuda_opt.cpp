@@ -18,7 +18,7 @@ TEST(CudaOpt, NotBuilt) { GTEST_SKIP() << "built without CUDA and cuBLAS: the cu
 #include "core/safetensors.h"
 #include "core/tolerances.h"
 #include "core/weights.h"
-#include "cuda_naive/device.h"
+#include "cuda_common/device.h"
 #include "cuda_opt/cuda_opt_backend.h"
 #include "cuda_opt/gemm/gemm.h"
 #include "cuda_opt/linear.h"

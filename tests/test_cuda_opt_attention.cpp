@@ -22,7 +22,7 @@
 
 #include "core/error.h"
 #include "core/pooling.h"
-#include "cuda_naive/device.h"
+#include "cuda_common/device.h"
 #include "cuda_opt/attention.h"
 #include "ref_cpu/ops.h"
 #include "tests/gpu_test_util.h"

@@ -22,9 +22,9 @@
 #include "profiler/trace.h"
 
 #if defined(QWEN3_HAVE_CUDA)
-#include "cuda_naive/device.h"
-#include "tests/gpu_test_util.h"
+#include "cuda_common/device.h"
 #include "cuda_naive/kernels.cuh"
+#include "tests/gpu_test_util.h"
 #endif
 
 using namespace qwen3;

@@ -261,6 +261,29 @@ TEST(TokenizerTiny, IgnoreMergesEmitsWholeTokens) {
   EXPECT_EQ(whole.encode("abcc"), (Ids{256, 'c', 'c'}));  // not a token: merged as usual
 }
 
+// id_to_token gives each token back as tokenizer.json spells it: byte tokens as their printable code point, BPE
+// tokens in byte-level spelling, added tokens as their content; a vocab spelling that is not byte-level comes back
+// verbatim; unknown ids are InputError.
+TEST(TokenizerTiny, IdToTokenIsTheVocabSpelling) {
+  json root = tiny_tokenizer_json();
+  root["model"]["vocab"]["\u2603x"] = 270;  // "☃x": U+2603 is outside the byte table, so not byte-level
+  TempDir dir;
+  const Tokenizer tok = load_json(dir, root);
+  EXPECT_EQ(tok.id_to_token('a'), "a");
+  EXPECT_EQ(tok.id_to_token(' '), "\u0120");   // Ġ
+  EXPECT_EQ(tok.id_to_token('\n'), "\u010A");  // Ċ
+  EXPECT_EQ(tok.id_to_token(0xC3), "\u00C3");  // Ã: a byte >= 0x80 that is printable keeps its code point
+  EXPECT_EQ(tok.id_to_token(259), "\u0120a");   // "Ġa", the bytes " a"
+  EXPECT_EQ(tok.id_to_token(257), "abc");
+  EXPECT_EQ(tok.id_to_token(270), "\u2603x");
+  EXPECT_EQ(tok.id_to_token(300), "<x>");
+  EXPECT_EQ(tok.id_to_token(301), "<xy>");
+  for (int32_t id = 0; id < 261; ++id) EXPECT_EQ(tok.token_to_id(tok.id_to_token(id)), id) << id;
+  EXPECT_THROW(tok.id_to_token(280), InputError);  // a hole between the vocab and the added tokens
+  EXPECT_THROW(tok.id_to_token(-1), InputError);
+  EXPECT_THROW(tok.id_to_token(999999), InputError);
+}
+
 TEST(TokenizerErrors, MissingDirectoryIsIoError) {
   EXPECT_THROW(Tokenizer::from_dir("/nonexistent/qwen3/tokenizer/dir"), IoError);
   TempDir empty;
@@ -441,6 +464,20 @@ TEST(TokenizerQwen3, DecodeUnknownIdIsInputError) {
   EXPECT_THROW(qwen3_tokenizer().decode({9707, 999999}), InputError);
   EXPECT_THROW(qwen3_tokenizer().decode({151669}), InputError);
   EXPECT_EQ(qwen3_tokenizer().decode({151669 - 1}), "</think>");
+}
+
+// Every id of the real vocabulary has a token string that maps back to it; a few known spellings.
+TEST(TokenizerQwen3, IdToTokenInvertsTokenToId) {
+  REQUIRE_QWEN3_TOKENIZER();
+  const Tokenizer& tok = qwen3_tokenizer();
+  for (int32_t id = 0; id < static_cast<int32_t>(tok.vocab_size()); ++id) {
+    ASSERT_EQ(tok.token_to_id(tok.id_to_token(id)), id) << id;
+  }
+  EXPECT_EQ(tok.id_to_token(9707), "Hello");
+  EXPECT_EQ(tok.id_to_token(1879), "\u0120world");  // "Ġworld": " world"
+  EXPECT_EQ(tok.id_to_token(279), "\u0120the");
+  EXPECT_EQ(tok.id_to_token(kEndOfTextId), "<|endoftext|>");
+  EXPECT_THROW(tok.id_to_token(151669), InputError);
 }
 
 // decode(encode(s)) gives NFC(s) back, byte for byte, for every corpus text.

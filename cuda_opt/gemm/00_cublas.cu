@@ -16,7 +16,7 @@
 // cublasGemmEx bf16 752 TFLOP/s at 4096³; 8B shapes at M = 4096: bf16 753-806 TFLOP/s.
 #include <string>
 
-#include "cuda_naive/cuda_check.h"
+#include "cuda_common/cuda_check.h"
 #include "cuda_opt/gemm/gemm.h"
 #include "cuda_opt/gemm/gemm_common.cuh"
 

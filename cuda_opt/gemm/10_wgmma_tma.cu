@@ -7,7 +7,7 @@
 #include <string>
 
 #include "core/error.h"
-#include "cuda_naive/cuda_check.h"
+#include "cuda_common/cuda_check.h"
 #include "cuda_opt/gemm/gemm.h"
 #include "cuda_opt/gemm/gemm_common.cuh"
 

@@ -72,7 +72,7 @@
 #include <cudaTypedefs.h>   // PFN_cuTensorMapEncodeTiled_v12000
 
 #include "core/error.h"
-#include "cuda_naive/cuda_check.h"
+#include "cuda_common/cuda_check.h"
 #include "cuda_opt/gemm/gemm.h"
 #include "cuda_opt/gemm/gemm_common.cuh"
 #include "cuda_opt/gemm/gemm_epilogue.cuh"

@@ -16,7 +16,7 @@
 //
 // Every step takes any M, N, K >= 0 (edges are guarded; vector paths check K, N and pointer alignment at run
 // time and fall back to a scalar path). Launches are asynchronous on `stream`; errors are thrown as CudaError
-// (cuda_naive/cuda_check.h) or InputError (bad step number or shape).
+// (cuda_common/cuda_check.h) or InputError (bad step number or shape).
 //
 // The runner (gemm_ladder_main.cu) and the tests (tests/test_cuda_gemm_ladder.cpp) go through gemm_f32 /
 // gemm_bf16, the dispatchers by step number, in the manner of llm.c's dev/cuda files.

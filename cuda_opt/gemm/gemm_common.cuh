@@ -9,7 +9,7 @@
 #include <cuda_runtime.h>
 
 #include "core/error.h"
-#include "cuda_naive/cuda_check.h"
+#include "cuda_common/cuda_check.h"
 
 namespace qwen3::gemm::detail {
 

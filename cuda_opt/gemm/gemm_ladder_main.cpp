@@ -38,7 +38,7 @@
 
 #include "core/config.h"
 #include "core/error.h"
-#include "cuda_naive/device.h"
+#include "cuda_common/device.h"
 #include "cuda_opt/gemm/gemm.h"
 
 using namespace qwen3;

@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "core/rng.h"
-#include "cuda_naive/device.h"
+#include "cuda_common/device.h"
 #include "cuda_opt/gemm/gemm.h"
 #include "cuda_opt/gemm/gemm_common.cuh"
 

@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "cuda_naive/device.h"
+#include "cuda_common/device.h"
 #include "cuda_opt/gemm/gemm.h"
 #include "cuda_opt/gemm/gemm_common.cuh"
 

@@ -10,7 +10,7 @@
 
 #include <cuda_runtime.h>
 
-#include "cuda_naive/cuda_check.h"
+#include "cuda_common/cuda_check.h"
 
 namespace qwen3 {
 

@@ -1,5 +1,5 @@
 // Device queries shared by the CUDA backends: is there a GPU, and is there room on it.
-#include "cuda_naive/device.h"
+#include "cuda_common/device.h"
 
 #include <cstdio>
 

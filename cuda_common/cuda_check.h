@@ -1,4 +1,4 @@
-// Checking every CUDA call, shared by the CUDA backends (cuda_naive now, cuda_opt later).
+// Checking every CUDA call, shared by the CUDA backends (cuda_naive, cuda_opt) and the GEMM ladder.
 //
 //   QWEN3_CUDA_CHECK(cudaMalloc(&p, bytes), "weights");   // any cudaError_t-returning call
 //   my_kernel<<<grid, block, 0, stream>>>(...);
