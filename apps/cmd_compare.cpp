@@ -116,8 +116,10 @@ void print_exercise_ops(const exercises::ExerciseReport& r, bool isolate) {
 // The last lines with --ops: the first op that differs and, with the exercise backend, its exercise and the known
 // mistake the learner's output equals.
 void print_first_divergence(const std::string& first_fail, const exercises::ExerciseReport* report) {
-  for (const auto& [op, mistake] : report ? report->looks_like : std::map<std::string, std::string>{}) {
-    std::printf("%s looks like a known mistake: %s\n", op.c_str(), mistake.c_str());
+  if (report) {
+    if (const auto it = report->looks_like.find(first_fail); it != report->looks_like.end()) {
+      std::printf("%s looks like a known mistake: %s\n", first_fail.c_str(), it->second.c_str());
+    }
   }
   if (first_fail.empty()) {
     std::printf("every op agrees\n");
