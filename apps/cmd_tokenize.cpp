@@ -50,7 +50,10 @@ void run_tokenize(const TokenizeArgs& a) {
         if (!x.is_number_integer()) throw InputError("input " + std::to_string(i) + ": token ids must be integers");
         v.push_back(x.get<int32_t>());
       }
-      std::cout << nlohmann::json(tokenizer.decode(v)).dump() << "\n";
+      // Ids that split a character (BPE works on bytes) leave bytes that are no UTF-8: each such sequence is shown as
+      // U+FFFD, as Hugging Face's decoders do, instead of failing inside the JSON writer.
+      std::cout << nlohmann::json(tokenizer.decode(v)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                << "\n";
       continue;
     }
     size_t invalid = 0;

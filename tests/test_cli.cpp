@@ -381,6 +381,17 @@ TEST_F(Cli, DecodeIdsGivenAsAnArgument) {
   EXPECT_EQ(r.out, "\"Hello,\"\n");
 }
 
+// One id holding only part of a character's UTF-8 bytes decodes with U+FFFD in its place (as Hugging Face's
+// decoders do), and the two ids together give the character.
+TEST_F(Cli, DecodingPartOfACharacterShowsTheReplacementCharacter) {
+  const auto part = cli("tokenize --decode '[94305]'");
+  ASSERT_EQ(part.status, 0) << part.err;
+  EXPECT_NE(part.out.find("\xEF\xBF\xBD"), std::string::npos) << part.out;
+  const auto whole = cli("tokenize --decode '[94305,245]'");
+  ASSERT_EQ(whole.status, 0) << whole.err;
+  EXPECT_EQ(whole.out, "\" \xE5\x8C\x97\"\n");  // " 北"
+}
+
 // CLI11's own errors (bad values, unknown options, no or unknown subcommand) follow the project's rule: one
 // "error: ..." line pointing at --help, exit status 1 (CLI11 exits 104-114 in two lines).
 TEST_F(Cli, CommandLineErrorsAreOneLineAndExitOne) {
