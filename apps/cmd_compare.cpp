@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "apps/cli_checks.h"
 #include "apps/commands.h"
 #include "apps/model_options.h"
 #include "apps/read_texts.h"
@@ -219,7 +220,7 @@ void add_compare(CLI::App& app, VerbatimTexts& texts) {
                                     "that differs (and, with the exercise backend, its exercise)");
   cmd->add_flag("--isolate", args->isolate, "With the exercise backend: feed each of your ops the reference's input, "
                                             "so one wrong op shows as its own rows, not as everything after it");
-  cmd->add_option("--max-tokens", args->max_tokens, "Cut longer texts to this many tokens")->check(CLI::PositiveNumber);
+  cmd->add_option("--max-tokens", args->max_tokens, "Cut longer texts to this many tokens")->check(whole_number(1));
   args->model.add_to(*cmd, /*backend_option=*/false);
   cmd->callback([args] {
     args->model.exercise_isolate = args->isolate;

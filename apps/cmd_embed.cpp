@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "apps/cli_checks.h"
 #include "apps/commands.h"
 #include "apps/model_options.h"
 #include "apps/read_texts.h"
@@ -85,7 +86,7 @@ void add_embed(CLI::App& app, VerbatimTexts& texts) {
   cmd->add_option("--instruct", args->instruct, "Query instruction: embeds 'Instruct: TASK\\nQuery:TEXT'");
   cmd->add_option("--dim", args->dim, "Matryoshka: keep the first N dimensions (32..hidden), re-normalised");
   cmd->add_option("--max-tokens", args->max_tokens, "Cut longer inputs to this many tokens (with a warning)")
-      ->check(CLI::PositiveNumber);
+      ->check(whole_number(1));
   cmd->add_option("--format", args->format, "jsonl: {\"index\",\"embedding\",\"tokens\"} per line; "
                                             "openai: one OpenAI embeddings response")
       ->check(CLI::IsMember({"jsonl", "openai"}));

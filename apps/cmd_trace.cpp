@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "apps/cli_checks.h"
 #include "apps/commands.h"
 #include "apps/model_options.h"
 #include "core/error.h"
@@ -118,14 +119,14 @@ void add_trace(CLI::App& app) {
   auto args = std::make_shared<TraceArgs>();
   CLI::App* cmd = app.add_subcommand("trace", "Trace forward passes into a Chrome trace-event JSON (Perfetto)");
   args->model.add_to(*cmd);
-  cmd->add_option("--seq", args->seq, "Tokens per sequence")->check(CLI::PositiveNumber);
-  cmd->add_option("--batch", args->batch, "Sequences per pass")->check(CLI::PositiveNumber);
+  cmd->add_option("--seq", args->seq, "Tokens per sequence")->check(whole_number(1));
+  cmd->add_option("--batch", args->batch, "Sequences per pass")->check(whole_number(1));
   cmd->add_option("-o,--output", args->out, "Trace file (.json, or .json.gz to gzip)")->required();
   cmd->add_flag("--summary", args->summary, "Print the per-kernel summary and write it as CSV and JSON");
-  cmd->add_option("--warmup", args->warmup, "Untraced warm-up passes")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--passes", args->passes, "Traced passes")->check(CLI::PositiveNumber);
+  cmd->add_option("--warmup", args->warmup, "Untraced warm-up passes")->check(whole_number(0, 1 << 20));
+  cmd->add_option("--passes", args->passes, "Traced passes")->check(whole_number(1, 1 << 20));
   cmd->add_option("--untraced-passes", args->untraced_passes, "Timed untraced passes, to measure the tracing overhead")
-      ->check(CLI::PositiveNumber);
+      ->check(whole_number(1, 1 << 20));
   cmd->callback([args] { run_trace(*args); });
 }
 

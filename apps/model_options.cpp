@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "apps/backends.h"
+#include "apps/cli_checks.h"
 #include "core/error.h"
 #include "core/model_dir.h"
 
@@ -14,7 +15,7 @@ void ModelOptions::add_to(CLI::App& app, bool backend_option) {
   app.add_option("--config", preset, "With --random-weights: the shapes of Qwen3-Embedding 0.6b, 4b or 8b")
       ->check(CLI::IsMember({"0.6b", "4b", "8b"}));
   app.add_flag("--random-weights", random_weights, "Random weights of the --config shapes, built in memory");
-  app.add_option("--seed", seed, "Seed for --random-weights");
+  app.add_option("--seed", seed, "Seed for --random-weights")->check(whole_number(0));
   if (backend_option) app.add_option("--backend", backend, "cpu | cuda_naive | cuda_opt | exercise (the CPU reference with your exercises' ops)");
   app.add_option("--gemm", gemm, "cuda_opt's matrix products: ladder (the GEMM ladder's top step, fused epilogues) "
                                  "or cublas");

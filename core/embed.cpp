@@ -35,7 +35,7 @@ std::vector<Embedding> embed_texts(Backend& backend, const Tokenizer& tokenizer,
                                    const EmbedOptions& options, const std::function<void(const std::string&)>& warn) {
   const int64_t H = backend.config().hidden_size;
   const int64_t dim = options.dim == 0 ? H : options.dim;
-  check_matryoshka_dim(dim, H);
+  if (options.dim != 0) check_matryoshka_dim(dim, H);  // no --dim: the whole state, whatever H is
   if (texts.empty()) throw InputError("no input texts");
 
   std::vector<std::vector<int32_t>> ids;

@@ -401,7 +401,12 @@ TEST_F(Cli, CommandLineErrorsAreOneLineAndExitOne) {
   };
   for (const Case& c : {Case{"embed --dim x hi", "--dim"}, Case{"embed --format xml hi", "xml"},
                         Case{"embed --bogus hi", "--bogus"}, Case{"", "no subcommand given"},
-                        Case{"frobnicate", "unknown subcommand 'frobnicate'"}, Case{"flops --seq", "--seq"}}) {
+                        Case{"frobnicate", "unknown subcommand 'frobnicate'"}, Case{"flops --seq", "--seq"},
+                        // numbers out of range say what is expected (no 300-digit bound, no wrapped seed)
+                        Case{"embed --max-tokens 0 hi", "must be a whole number from 1 to"},
+                        Case{"embed --max-tokens 1e20 hi", "not '1e20'"},
+                        Case{"embed --random-weights --config 0.6b --seed -1 hi", "--seed: must be a whole number from 0"},
+                        Case{"trace --passes 0 -o t.json", "--passes: must be a whole number from 1 to 1048576"}}) {
     const auto r = cli(c.args);
     expect_error(r, c.says);
     EXPECT_NE(r.err.find("--help"), std::string::npos) << c.args << ": " << r.err;

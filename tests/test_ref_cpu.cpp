@@ -7,9 +7,11 @@
 #include <random>
 
 #include "core/batch.h"
+#include "core/embed.h"
 #include "core/error.h"
 #include "core/pooling.h"
 #include "core/safetensors.h"
+#include "core/tokenizer.h"
 #include "core/weights.h"
 #include "ref_cpu/cpu_backend.h"
 #include "ref_cpu/ops.h"
@@ -188,4 +190,23 @@ TEST(CpuCheckpoint, NamesWithoutTheModelPrefixLoadTheSame) {
   const auto prefixed = cpu::CpuBackend::from_dir(dir)->forward(batch);
   const auto unprefixed = cpu::CpuBackend::from_dir(bare.path().string())->forward(batch);
   EXPECT_EQ(prefixed.embeddings, unprefixed.embeddings);
+}
+
+// A model narrower than Matryoshka's smallest size (32) embeds at its full width when no --dim is asked for; a
+// --dim outside 32..hidden is refused (it once was refused even when never given).
+TEST(EmbedTexts, NoDimNeededBelowMatryoshkasSmallestSize) {
+  if (!std::filesystem::exists(test::tokenizer_dir() + "/tokenizer.json")) {
+    if (test::strict()) FAIL() << "no tokenizer in " << test::tokenizer_dir() << ": run scripts/setup.sh";
+    GTEST_SKIP() << "no tokenizer: run scripts/setup.sh";
+  }
+  ModelConfig c = test::small_config();
+  c.hidden_size = 16, c.num_attention_heads = 2, c.num_key_value_heads = 1, c.head_dim = 8, c.vocab_size = 151669;
+  cpu::CpuBackend backend(c, random_host_weights(c, 3));
+  const Tokenizer tok = Tokenizer::from_dir(test::tokenizer_dir());
+  const auto out = embed_texts(backend, tok, {"hello"}, {}, [](const std::string&) {});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].values.size(), 16u);
+  EmbedOptions dim8;
+  dim8.dim = 8;
+  EXPECT_THROW(embed_texts(backend, tok, {"hello"}, dim8, [](const std::string&) {}), InputError);
 }
