@@ -1,0 +1,26 @@
+// Exercise 19_read_a_trace — reference solution: the numbers as qwen3-viewer shows them for
+// docs/results/raw/trace_opt_8b_800.json.gz (Statistics window; the idle time from the timeline's kernels).
+#include "exercises/19_read_a_trace/answers.h"
+
+namespace learner {
+
+TraceAnswers answers() {
+  TraceAnswers a;
+  // The statistics table, sorted by total: the fused gate/up GEMM with SwiGLU in its epilogue, 36 calls of
+  // ~303 µs = 10.9 ms, 43% of the GPU time (the MLP's gate and up projections are the pass's largest matrices).
+  a.top_kernel = "wgmma_tma_kernel<SwiGLU>";
+  // The table's basis, "GPU kernels, copies and fills": 25 234.2 µs. (The host's "forward" range, 25 807 µs,
+  // also holds the graph's launch and the wait for the result.)
+  a.gpu_busy_us = 25234.2;
+  // The "gemm" row of the categories: 22 316.7 of 25 234.2 µs.
+  a.gemm_share_percent = 88.44;
+  // 290 kernels = 36 layers × 8 (rms_norm, q/k/v GEMM, qk_norm_rope, flash attention, o_proj GEMM + residual,
+  // rms_norm, gate/up GEMM + SwiGLU, down GEMM + residual) + the embedding gather and the final norm + pooling.
+  a.kernels_per_layer = 8;
+  // The first kernel starts at 5 772.5 µs, the last ends 25 224.5 µs later; the union of the kernels' intervals
+  // covers all of it but 7.1 µs: the CUDA graph leaves the GPU almost never idle.
+  a.gpu_idle_us = 7.1;
+  return a;
+}
+
+}  // namespace learner
