@@ -5,8 +5,8 @@
 //     the vocabulary, must equal the project's tokenizer (core/tokenizer.h, Tokenizer::encode) on every word of
 //     tests/data/tokenizer_corpus.jsonl that can be cut out of its text without the pre-tokenizer's regex, and on
 //     edge cases: one byte, bytes no rule joins, runs of one repeated byte, non-ASCII words.
-// Without data/tokenizer (scripts/setup.sh fetches it) the real-merge checks are skipped, or fail under
-// QWEN3_STRICT=1.
+// Without the real tokenizer (QWEN3_DATA_DIR/tokenizer, which scripts/setup.sh fills) the real-merge checks are
+// skipped, or fail under QWEN3_STRICT=1.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -100,7 +100,7 @@ struct RealTokenizer {
 const RealTokenizer& real() {
   static const std::unique_ptr<RealTokenizer> r = [] {
     auto r = std::make_unique<RealTokenizer>();
-    const std::string dir = std::string(QWEN3_SOURCE_DIR) + "/data/tokenizer";
+    const std::string dir = std::string(QWEN3_DATA_DIR) + "/tokenizer";  // the -DQWEN3_DATA_DIR the tests use
     std::ifstream in(dir + "/tokenizer.json");
     if (!in) {
       r->missing = dir + "/tokenizer.json not found (scripts/setup.sh fetches the real Qwen3 tokenizer)";
@@ -130,13 +130,18 @@ const RealTokenizer& real() {
   return *r;
 }
 
-#define REQUIRE_REAL_TOKENIZER()                                                                          \
-  do {                                                                                                    \
-    if (!real().missing.empty()) {                                                                        \
-      const char* strict = std::getenv("QWEN3_STRICT");                                                   \
-      if (strict != nullptr && std::string(strict) == "1") FAIL() << real().missing << " (QWEN3_STRICT=1)"; \
-      GTEST_SKIP() << real().missing;                                                                     \
-    }                                                                                                     \
+// QWEN3_STRICT=1: a missing fixture fails instead of skipping (as in tests/test_util.h).
+bool strict() {
+  const char* v = std::getenv("QWEN3_STRICT");
+  return v != nullptr && std::string(v) == "1";
+}
+
+#define REQUIRE_REAL_TOKENIZER()                                               \
+  do {                                                                         \
+    if (!real().missing.empty()) {                                             \
+      if (strict()) FAIL() << real().missing << " (QWEN3_STRICT=1)";           \
+      GTEST_SKIP() << real().missing;                                          \
+    }                                                                          \
   } while (0)
 
 // The learner's tokens for one pre-tokenised word, as ids, against Tokenizer::encode on the same word.
