@@ -1,0 +1,28 @@
+// mistake: last_token[b] = offsets[b+1], one past the sequence's end: that is the first token of the next sequence (or past the batch)
+#include <string>
+
+#include "core/error.h"
+#include "exercises/02_pack_batch/pack_batch.h"
+
+namespace learner {
+
+// tokens = seq 0 | seq 1 | ...,  offsets = [0, len0, len0+len1, ..., T],  positions restart at 0 per sequence,
+// last_token[b] = offsets[b+1] - 1
+PackedBatch pack(const std::vector<std::vector<int32_t>>& sequences) {
+  if (sequences.empty()) throw qwen3::InputError("empty batch: nothing to embed");
+  PackedBatch p;
+  p.offsets.push_back(0);  // sequence 0 starts at token 0
+  for (size_t b = 0; b < sequences.size(); ++b) {
+    const std::vector<int32_t>& seq = sequences[b];
+    if (seq.empty()) throw qwen3::InputError("sequence " + std::to_string(b) + " of the batch has no tokens");
+    for (size_t t = 0; t < seq.size(); ++t) {
+      p.tokens.push_back(seq[t]);
+      p.positions.push_back(static_cast<int32_t>(t));  // position inside its own sequence
+    }
+    p.offsets.push_back(static_cast<int64_t>(p.tokens.size()));  // one past sequence b's last token
+    p.last_token.push_back(p.offsets.back());
+  }
+  return p;
+}
+
+}  // namespace learner
