@@ -1,6 +1,7 @@
 #include "ref_cpu/ops.h"
 
 #include <cmath>
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -22,6 +23,10 @@ using StridedMap = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
 using StridedOutMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
 using ArrayMap = Eigen::Map<Eigen::ArrayXf>;
 using ConstArrayMap = Eigen::Map<const Eigen::ArrayXf>;
+
+// causal_attention's queries per block: small enough that the masked part computed anyway (the block's upper
+// triangle) stays a few percent of the work, large enough for Eigen's GEMM to run at speed.
+constexpr int64_t kQueryBlock = 128;
 
 void embedding_gather(const int32_t* ids, int64_t T, const float* E, int64_t H, float* out) {
   for (int64_t t = 0; t < T; ++t) {
@@ -99,23 +104,30 @@ void causal_attention(const float* q, const float* k, const float* v, const int6
       StridedMap Q(q + (start * NH + h) * D, len, D, Eigen::OuterStride<>(NH * D));
       StridedMap K(k + (start * NKV + g) * D, len, D, Eigen::OuterStride<>(NKV * D));
       StridedMap V(v + (start * NKV + g) * D, len, D, Eigen::OuterStride<>(NKV * D));
-      // pass 1: scores S = Q Kᵀ / sqrt(D) under the causal mask: only S[i, j], j <= i, is computed (the lower
-      // triangle); the masked entries j > i would be -inf, have probability 0, and are never read
-      RowMatrix S(len, len);
-      S.triangularView<Eigen::Lower>() = (Q * scale) * K.transpose();
-      for (int64_t i = 0; i < len; ++i) {
-        auto row = S.row(i).head(i + 1).array();  // S[i, 0..i]
-        // pass 2: the row's maximum, for numerical stability
-        const float m = row.maxCoeff();
-        // pass 3: exponentials and their sum
-        row = (row - m).exp();
-        const float sum = row.sum();
-        // pass 4: normalise into probabilities
-        row /= sum;
-      }
-      // pass 5: weighted sum of values, O = P V over the lower triangle of P, written to out[start.., h, :]
       StridedOutMap O(out + (start * NH + h) * D, len, D, Eigen::OuterStride<>(NH * D));
-      O.noalias() = S.triangularView<Eigen::Lower>() * V;
+      // The causal mask lets query i see keys 0..i only, so the queries go in blocks of rows [i0, i0 + rows) that
+      // need keys 0..i0 + rows - 1: about half the len×len scores are computed, not all of them.
+      RowMatrix S(std::min(len, kQueryBlock), len);  // one block's scores
+      for (int64_t i0 = 0; i0 < len; i0 += kQueryBlock) {
+        const int64_t rows = std::min(kQueryBlock, len - i0), keys = i0 + rows;
+        auto Sb = S.topLeftCorner(rows, keys);  // Sb[r, j] = S[i0 + r, j]
+        // pass 1: scores S = Q Kᵀ / sqrt(D) for this block's queries and the keys they may see
+        Sb.noalias() = (Q.middleRows(i0, rows) * scale) * K.topRows(keys).transpose();
+        for (int64_t r = 0; r < rows; ++r) {
+          const int64_t i = i0 + r;                   // the query's position in its sequence
+          auto row = Sb.row(r).head(i + 1).array();  // S[i, 0..i]: the keys it sees
+          // pass 2: the row's maximum, for numerical stability
+          const float m = row.maxCoeff();
+          // pass 3: exponentials and their sum
+          row = (row - m).exp();
+          const float sum = row.sum();
+          // pass 4: normalise into probabilities; the masked keys i < j < keys get probability 0
+          row /= sum;
+          Sb.row(r).tail(keys - i - 1).setZero();
+        }
+        // pass 5: weighted sum of values, O = P V, written to out[start + i0.., h, :]
+        O.middleRows(i0, rows).noalias() = Sb * V.topRows(keys);
+      }
     }
   }
 }
