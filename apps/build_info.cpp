@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "ref_cpu/threads.h"
+
 namespace qwen3::cli {
 
 namespace {
@@ -63,6 +65,13 @@ std::string simd_level() {
   return s.empty() ? "scalar" : s;
 }
 
+std::string cpu_build_text() {
+  const std::string b = cpu::cpu_build();
+  if (b == "native") return "native (-march=native: this build runs on CPUs like the one that built it)";
+  if (b == "portable") return "portable (-DQWEN3_NATIVE=OFF: the architecture's baseline instruction sets)";
+  return b;
+}
+
 std::string version_text() {
 #ifndef QWEN3_VERSION
 #define QWEN3_VERSION "unknown"
@@ -74,8 +83,10 @@ std::string version_text() {
 #define QWEN3_CUDA_ARCHITECTURES "none (built without CUDA)"
 #endif
   return std::string("qwen3emb ") + QWEN3_VERSION + "\ncommit: " + current_commit() + "\nbuild type: " +
-         QWEN3_BUILD_TYPE + "\nCPU instruction sets: " + simd_level() + "\nCUDA architectures: " +
-         QWEN3_CUDA_ARCHITECTURES + "\n";
+         QWEN3_BUILD_TYPE + "\nCPU build: " + cpu_build_text() + "\nCPU instruction sets: " + simd_level() +
+         "\nEigen vectorisation: " + cpu::eigen_instruction_sets() +
+         "\nCPU threads: " + std::to_string(cpu::num_threads()) + "\nCUDA architectures: " + QWEN3_CUDA_ARCHITECTURES +
+         "\n";
 }
 
 }  // namespace qwen3::cli

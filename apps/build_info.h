@@ -11,7 +11,10 @@ namespace qwen3::cli {
 std::string current_commit();
 // The widest x86/Arm vector instruction sets this binary was compiled to use, e.g. "AVX2 FMA" or "SSE2".
 std::string simd_level();
-// Several lines: "qwen3emb VERSION", commit, build type, SIMD level, CUDA architectures (or "none").
+// "native (...)" or "portable (...)": the CMake option QWEN3_NATIVE this build was configured with.
+std::string cpu_build_text();
+// Several lines: "qwen3emb VERSION", commit, build type, CPU build, SIMD level, Eigen's vectorisation, CPU
+// threads, CUDA architectures (or "none").
 std::string version_text();
 
 }  // namespace qwen3::cli

@@ -32,6 +32,8 @@
 #include "core/error.h"
 #include "core/flops.h"
 #include "core/weights.h"
+#include "ref_cpu/gemm_rate.h"
+#include "ref_cpu/threads.h"
 #ifdef QWEN3_HAVE_BENCH_CUDA
 #include "bench/gemm_peak.h"
 #endif
@@ -55,6 +57,7 @@ struct BenchArgs {
   int warmup = 1;
   int repeats = 3;
   double peak_tflops = 0;
+  int64_t gemm_n = 2048;  // --gemm-n: the cpu backend's measured peak, an n³ fp32 GEMM
   double usd_per_hour = 2.00;
   std::string csv, json;
 };
@@ -75,6 +78,7 @@ struct RunInfo {
   std::string backend, device, commit, config;
   double peak_tflops = 0;
   std::string peak_source = "none";
+  int threads = 1;  // the cpu backend's (ref_cpu/threads.h)
 };
 
 // The p-th percentile of v, 0 <= p <= 100, interpolating linearly between the closest ranks (as numpy does):
@@ -137,7 +141,7 @@ void require_cell_memory(const std::string& backend, const ModelConfig& c, int64
   double bytes = T * (sizeof(int32_t) * 2);
   if (backend == "cpu") {
     const double per_token = 3.0 * c.hidden_size + 2.0 * c.q_dim() + 2.0 * c.kv_dim() + 2.0 * c.intermediate_size;
-    const double threads = std::max(1u, std::thread::hardware_concurrency());
+    const double threads = cpu::num_threads();
     bytes += sizeof(float) * (T * per_token + threads * static_cast<double>(S) * static_cast<double>(S));
   }
   // doubles: a huge grid cell must not overflow before it is refused
@@ -257,6 +261,11 @@ void write_json(const std::string& path, const std::vector<Cell>& cells, const B
   j["commit"] = info.commit;
   j["config_name"] = info.config;
   j["config"] = config.to_json();
+  // How the host code was built: native or portable, the instruction sets the compiler and Eigen use.
+  j["cpu_build"] = {{"build", cpu::cpu_build()},
+                    {"compiled_for", simd_level()},
+                    {"eigen_vectorisation", cpu::eigen_instruction_sets()},
+                    {"threads", info.threads}};
   j["settings"] = {{"seq", a.seqs},
                    {"batch", a.batches},
                    {"warmup", a.warmup},
@@ -264,6 +273,7 @@ void write_json(const std::string& path, const std::vector<Cell>& cells, const B
                    {"seed", a.model.seed},
                    {"peak_tflops", info.peak_tflops > 0 ? json(info.peak_tflops) : json(nullptr)},
                    {"peak_source", info.peak_source},
+                   {"threads", info.threads},
                    {"usd_per_hour", a.usd_per_hour},
                    {"flops", "exact count (core/flops.h), attention causal; a multiply-add = 2 FLOPs"},
                    {"latency", "per request = the wall time of its batch"}};
@@ -342,6 +352,7 @@ void run_bench(BenchArgs& a) {
   for (int64_t b : a.batches) {
     if (b < 1) throw InputError("--batch: every size must be at least 1, got " + std::to_string(b));
   }
+  if (a.gemm_n < 16 || a.gemm_n > 16384) throw InputError("--gemm-n must be in 16..16384, got " + std::to_string(a.gemm_n));
 
   RunInfo info;
   info.backend = a.model.backend;
@@ -354,6 +365,7 @@ void run_bench(BenchArgs& a) {
   std::unique_ptr<Backend> backend = a.model.make_backend();
   const ModelConfig& c = backend->config();
   info.device = device_name(info.backend);
+  info.threads = cpu::num_threads();
   info.commit = current_commit();
   if (a.peak_tflops > 0) {
     info.peak_tflops = a.peak_tflops, info.peak_source = "--peak-tflops";
@@ -363,17 +375,28 @@ void run_bench(BenchArgs& a) {
     info.peak_tflops = bench::measure_bf16_gemm().tflops;
     info.peak_source = "cuBLAS bf16 4096³ GEMM, measured in this run";
 #endif
+  } else if (info.backend == "cpu") {
+    const std::string n = std::to_string(a.gemm_n);
+    std::cerr << "bench: measuring the CPU's fp32 GEMM rate (Eigen, " << n << "³)...\n";
+    const cpu::GemmRate g = cpu::measure_gemm_rate(a.gemm_n);
+    info.peak_tflops = g.gflops / 1e3;
+    info.peak_source = "Eigen fp32 " + n + "³ GEMM on " + std::to_string(g.threads) + " thread" +
+                       (g.threads == 1 ? "" : "s") + ", measured in this run";
   }
 
   std::printf("qwen3emb bench: backend %s on %s, commit %s\n", info.backend.c_str(), info.device.c_str(),
               info.commit.c_str());
   std::printf("model %s (%s)%s\n", info.config.c_str(), describe(c).c_str(),
               a.model.random_weights ? ", random weights" : "");
+  std::printf("host code: %s build, %s; Eigen: %s; %d CPU thread%s\n", cpu::cpu_build().c_str(),
+              simd_level().c_str(), cpu::eigen_instruction_sets().c_str(), info.threads, info.threads == 1 ? "" : "s");
   std::printf("warm-up %d, repeats %d; latency per request = its batch's wall time; TFLOP/s from the exact count "
               "(attention causal); $%.2f/hour\n", a.warmup, a.repeats, a.usd_per_hour);
-  std::printf("peak: %s\n\n", info.peak_tflops > 0
-                                  ? (num("%.1f", info.peak_tflops) + " TFLOP/s (" + info.peak_source + ")").c_str()
-                                  : "none (give --peak-tflops)");
+  // a CPU's rate reads in GFLOP/s, a GPU's in TFLOP/s
+  const std::string rate = info.peak_tflops >= 1 ? num("%.1f", info.peak_tflops) + " TFLOP/s"
+                                                 : num("%.1f", info.peak_tflops * 1e3) + " GFLOP/s";
+  std::printf("peak: %s\n\n", info.peak_tflops > 0 ? (rate + " (" + info.peak_source + ")").c_str()
+                                                   : "none (give --peak-tflops)");
   // Fail now, not after hours of measuring, if an output file cannot be written.
   for (const std::string& path : {a.csv, a.json}) {
     if (!path.empty() && !std::ofstream(path)) throw IoError("cannot write " + path);
@@ -417,9 +440,10 @@ void add_bench(CLI::App& app) {
   cmd->add_option("--warmup", args->warmup, "Untimed passes before each cell (default 1)");
   cmd->add_option("--repeats", args->repeats, "Timed passes per cell (default 3)");
   cmd->add_option("--peak-tflops", args->peak_tflops,
-                  "Peak rate for the fraction-of-peak column (default: a cuBLAS bf16 GEMM measured in the run on CUDA "
-                  "backends, none on cpu)")
+                  "Peak rate for the fraction-of-peak column (default: measured in the run: a cuBLAS bf16 GEMM on CUDA "
+                  "backends, an Eigen fp32 GEMM on cpu)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--gemm-n", args->gemm_n, "cpu: the size n of the n³ fp32 GEMM whose rate is the peak (default 2048)");
   cmd->add_option("--usd-per-hour", args->usd_per_hour, "Price of the device per hour (default 2.00, the analysis's H100)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--csv", args->csv, "Write the cells as CSV to this file");

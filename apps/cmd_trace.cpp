@@ -15,6 +15,7 @@
 #include "profiler/chrome_json.h"
 #include "profiler/session.h"
 #include "profiler/summary.h"
+#include "ref_cpu/threads.h"
 
 namespace qwen3::cli {
 
@@ -62,14 +63,16 @@ void run_trace(const TraceArgs& a) {
   const ModelConfig& c = backend->config();
   const Batch batch = Batch::pack(synthetic_sequences(std::vector<int64_t>(a.batch, a.seq), c.vocab_size));
 
+  // A CPU trace's op times depend on the thread count (docs/profiling.md): it is printed and kept in the trace.
+  const bool cpu = backend->name() == "cpu";
   std::cerr << "trace: " << backend->name() << ", " << describe(c) << ", batch " << a.batch << " x " << a.seq
-            << " tokens\n";
+            << " tokens" << (cpu ? ", " + std::to_string(cpu::num_threads()) + " CPU threads" : std::string()) << "\n";
   time_passes(*backend, batch, a.warmup, {});
   const double untraced = time_passes(*backend, batch, a.untraced_passes, {});
 
   std::string why;
   std::unique_ptr<prof::TraceSession> session =
-      backend->name() == "cpu" ? prof::start_host_session("qwen3emb (host)") : prof::start_cupti_session("qwen3emb (host)", &why);
+      cpu ? prof::start_host_session("qwen3emb (host)") : prof::start_cupti_session("qwen3emb (host)", &why);
   if (!session) {
     std::cerr << "warning: tracing unavailable (" << why << "); the pass ran untraced and no trace was written\n";
     std::printf("untraced forward pass: %.3f ms\n", untraced * 1e3);
@@ -85,6 +88,7 @@ void run_trace(const TraceArgs& a) {
   trace.metadata["config"] = describe(c);
   trace.metadata["batch"] = a.batch;
   trace.metadata["seq"] = a.seq;
+  if (cpu) trace.metadata["cpu_threads"] = cpu::num_threads();
   trace.metadata["traced_passes"] = a.passes;
   trace.metadata["untraced_ms"] = untraced * 1e3;
   trace.metadata["traced_ms"] = traced * 1e3;

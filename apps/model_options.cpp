@@ -7,6 +7,7 @@
 #include "apps/cli_checks.h"
 #include "core/error.h"
 #include "core/model_dir.h"
+#include "ref_cpu/threads.h"
 
 namespace qwen3::cli {
 
@@ -20,6 +21,15 @@ void ModelOptions::add_to(CLI::App& app, bool backend_option) {
   app.add_option("--gemm", gemm, "cuda_opt's matrix products: ladder (the GEMM ladder's top step, fused epilogues) "
                                  "or cublas");
   app.add_flag("--no-graph", no_graph, "cuda_opt: launch every kernel of every pass instead of replaying a CUDA graph");
+  app.add_option("--threads", threads, "cpu: the most threads an op may use (default: OMP_NUM_THREADS, else the cores)")
+      ->check(CLI::Validator(
+          [](const std::string& v) -> std::string {
+            // a whole number 1..4096, said so in one line: CLI11's Range would call "abc" out of range
+            const bool digits = !v.empty() && v.size() <= 4 && v.find_first_not_of("0123456789") == std::string::npos;
+            if (digits && std::stoi(v) >= 1 && std::stoi(v) <= 4096) return "";
+            return "expected a whole number of threads from 1 to 4096, got '" + v + "'";
+          },
+          "1..4096"));
 }
 
 std::string ModelOptions::resolved_model_dir() const {
@@ -40,6 +50,7 @@ std::unique_ptr<Backend> ModelOptions::make_backend(const std::string& name) con
   if (!preset.empty() && !random_weights) throw InputError("--config needs --random-weights");
   if (random_weights && !model_dir.empty()) throw InputError("--model and --random-weights exclude each other");
   if (gemm != "ladder" && gemm != "cublas") throw InputError("--gemm: expected 'ladder' or 'cublas', not '" + gemm + "'");
+  if (threads != 0) cpu::set_num_threads(threads);
   WeightsSource source;
   source.seed = seed;
   source.gemm = gemm;

@@ -19,14 +19,15 @@ struct ModelOptions {
   std::string backend = "cpu";
   std::string gemm = "ladder";  // --gemm ladder|cublas (cuda_opt)
   bool no_graph = false;        // --no-graph (cuda_opt)
+  int threads = 0;              // --threads N (cpu); 0: OpenMP's default (OMP_NUM_THREADS, else the cores)
   bool exercise_isolate = false;  // compare --isolate (exercise backend): each learner op gets the reference's input
 
-  // Adds --model, --config, --random-weights, --seed, cuda_opt's --gemm and --no-graph and (unless told not to)
-  // --backend to a subcommand.
+  // Adds --model, --config, --random-weights, --seed, cuda_opt's --gemm and --no-graph, cpu's --threads and
+  // (unless told not to) --backend to a subcommand.
   void add_to(CLI::App& app, bool backend_option = true);
   // The model directory to read: --model, or the default tiny model (with a note on stderr).
   std::string resolved_model_dir() const;
-  // Builds backend `name` (default: --backend) over the chosen weights (apps/backends.h).
+  // Builds backend `name` (default: --backend) over the chosen weights (apps/backends.h), after applying --threads.
   std::unique_ptr<Backend> make_backend(const std::string& name) const;
   std::unique_ptr<Backend> make_backend() const { return make_backend(backend); }
   // The tokenizer of the model directory (or data/tokenizer with --random-weights).

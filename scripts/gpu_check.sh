@@ -9,7 +9,8 @@
 # On the lent machine, which cannot fetch packages: run scripts/setup.sh and scripts/gpu_deps.sh HERE first,
 # then carry .gpu-deps and data/tokenizer:
 #   run(command="bash scripts/gpu_check.sh", carry=[".gpu-deps", "data/tokenizer", "tests/js/node_modules"])
-# or, to spend no lease time compiling, build here (BUILD_DIR=build-gpu scripts/build.sh), then
+# or, to spend no lease time compiling, build here (BUILD_DIR=build-gpu scripts/build.sh -DQWEN3_NATIVE=OFF: the
+# GPU machine's CPU is another one), then
 # scripts/gpu_slim_build.sh, and:
 #   run(command="QWEN3_PREBUILT=.gpu-build bash scripts/gpu_check.sh", carry=[".gpu-build", ".gpu-deps", "data/tokenizer"])
 set -uo pipefail

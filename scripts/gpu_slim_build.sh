@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Copies what a GPU machine needs to run the tests and programs of a build made HERE (default build-gpu/, CUDA
-# architecture 90) into .gpu-build/ (git-ignored): the executables and CTest's files, without object files and
+# architecture 90, configured portable: BUILD_DIR=build-gpu scripts/build.sh -DQWEN3_NATIVE=OFF) into .gpu-build/
+# (git-ignored): the executables and CTest's files, without object files and
 # static libraries, and without the viewer (the GPU machine has no GLFW or X server; gpu_check.sh leaves its suites
 # out), small enough for the device tool's carry limit. scripts/gpu_check.sh runs it with
 # QWEN3_PREBUILT=.gpu-build, so the lease is not spent compiling:
@@ -9,6 +10,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SRC=${1:-build-gpu}
 [ -f "$SRC/CMakeCache.txt" ] || { echo "gpu_slim_build: $SRC is not a build folder" >&2; exit 1; }
+# The binaries run on another machine's CPU: a native build (-march=native, the default) could use instructions that
+# CPU lacks (AVX-512 here, say) and die with SIGILL there. Only a portable build is carried.
+grep -q '^QWEN3_NATIVE:BOOL=OFF$' "$SRC/CMakeCache.txt" || {
+  echo "gpu_slim_build: $SRC is a native build; build it portable: BUILD_DIR=$SRC scripts/build.sh -DQWEN3_NATIVE=OFF" >&2
+  exit 1
+}
 rm -rf .gpu-build && mkdir -p .gpu-build
 (cd "$SRC" && find . -path ./logs -prune -o \( -type f \( -perm -u+x -o -name 'CTestTestfile.cmake' \
     -o -name '*_tests.cmake' -o -name '*_include.cmake' -o -name 'DartConfiguration.tcl' \) -print \) |
