@@ -488,53 +488,73 @@ void analyse_block(Block& b, Analysis& an) {
   const size_t n = b.threads.size();
   for (size_t w0 = 0; w0 < n; w0 += kWarp) {
     const size_t w1 = std::min(n, w0 + kWarp);
-    // Fast path: every lane that accessed memory did so in the same sequence of instructions (no divergence
-    // inside the warp): the i-th access of each lane forms request i.
-    const std::vector<Access>* ref = nullptr;
-    bool uniform = true;
-    for (size_t i = w0; i < w1 && uniform; ++i) {
-      const std::vector<Access>& log = b.threads[i].log;
-      if (log.empty()) continue;
-      if (ref == nullptr) {
-        ref = &log;
-        continue;
+    const int lanes = static_cast<int>(w1 - w0);
+    // Each lane's log is in program order, so in order of epoch: take the warp one epoch at a time.
+    size_t pos[kWarp] = {}, end[kWarp] = {};
+    for (;;) {
+      uint32_t epoch = UINT32_MAX;
+      for (int l = 0; l < lanes; ++l) {
+        const std::vector<Access>& log = b.threads[w0 + size_t(l)].log;
+        if (pos[l] < log.size()) epoch = std::min(epoch, log[pos[l]].epoch);
       }
-      if (log.size() != ref->size()) {
-        uniform = false;
-        break;
+      if (epoch == UINT32_MAX) break;
+      for (int l = 0; l < lanes; ++l) {
+        const std::vector<Access>& log = b.threads[w0 + size_t(l)].log;
+        end[l] = pos[l];
+        while (end[l] < log.size() && log[end[l]].epoch == epoch) ++end[l];
       }
-      for (size_t k = 0; k < log.size(); ++k) {
-        if (!same_instruction(log[k], (*ref)[k])) {
+      // Fast path: every lane that accessed memory in this epoch did so in the same sequence of instructions
+      // (no divergence inside the warp): the i-th access of each lane forms request i.
+      int ref = -1;
+      bool uniform = true;
+      for (int l = 0; l < lanes && uniform; ++l) {
+        if (end[l] == pos[l]) continue;
+        if (ref < 0) {
+          ref = l;
+          continue;
+        }
+        const Access* x = b.threads[w0 + size_t(l)].log.data() + pos[l];
+        const Access* y = b.threads[w0 + size_t(ref)].log.data() + pos[ref];
+        const size_t len = end[l] - pos[l];
+        if (len != end[ref] - pos[ref]) {
           uniform = false;
           break;
         }
-      }
-    }
-    if (ref == nullptr) continue;
-    if (uniform) {
-      for (size_t k = 0; k < ref->size(); ++k) {
-        int count = 0;
-        for (size_t i = w0; i < w1; ++i) {
-          if (!b.threads[i].log.empty()) group[count++] = b.threads[i].log[k];
+        for (size_t k = 0; k < len; ++k) {
+          if (!same_instruction(x[k], y[k])) {
+            uniform = false;
+            break;
+          }
         }
-        request(group, group + count);
       }
-      continue;
-    }
-    // Divergent warp: sort its accesses by (epoch, site, occurrence, lane) and cut the runs.
-    warp.clear();
-    for (size_t i = w0; i < w1; ++i) warp.insert(warp.end(), b.threads[i].log.begin(), b.threads[i].log.end());
-    std::sort(warp.begin(), warp.end(), [](const Access& x, const Access& y) {
-      if (x.epoch != y.epoch) return x.epoch < y.epoch;
-      if (x.site != y.site) return x.site < y.site;
-      if (x.occ != y.occ) return x.occ < y.occ;
-      return x.lane < y.lane;
-    });
-    for (size_t g = 0; g < warp.size();) {
-      size_t e = g;
-      while (e < warp.size() && same_instruction(warp[e], warp[g])) ++e;
-      request(warp.data() + g, warp.data() + e);
-      g = e;
+      if (uniform) {
+        for (size_t k = 0; k < end[ref] - pos[ref]; ++k) {
+          int count = 0;
+          for (int l = 0; l < lanes; ++l) {
+            if (end[l] != pos[l]) group[count++] = b.threads[w0 + size_t(l)].log[pos[l] + k];
+          }
+          request(group, group + count);
+        }
+      } else {
+        // Divergent lanes: sort this epoch's accesses by (site, occurrence, lane) and cut the runs.
+        warp.clear();
+        for (int l = 0; l < lanes; ++l) {
+          const std::vector<Access>& log = b.threads[w0 + size_t(l)].log;
+          warp.insert(warp.end(), log.begin() + std::ptrdiff_t(pos[l]), log.begin() + std::ptrdiff_t(end[l]));
+        }
+        std::sort(warp.begin(), warp.end(), [](const Access& x, const Access& y) {
+          if (x.site != y.site) return x.site < y.site;
+          if (x.occ != y.occ) return x.occ < y.occ;
+          return x.lane < y.lane;
+        });
+        for (size_t g = 0; g < warp.size();) {
+          size_t e2 = g;
+          while (e2 < warp.size() && same_instruction(warp[e2], warp[g])) ++e2;
+          request(warp.data() + g, warp.data() + e2);
+          g = e2;
+        }
+      }
+      for (int l = 0; l < lanes; ++l) pos[l] = end[l];
     }
   }
 }
