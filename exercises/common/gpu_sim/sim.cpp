@@ -208,7 +208,8 @@ struct Block {
 #endif
 };
 
-thread_local Block* g_block = nullptr;  // the block being simulated on this OS thread
+thread_local Block* g_block = nullptr;              // the block being simulated on this OS thread
+thread_local std::unique_ptr<Block> g_spare_block;  // kept between launches: its buffers keep their capacity
 thread_local std::vector<std::unique_ptr<Stack>> g_free_stacks;
 thread_local std::vector<Capture*> g_captures;
 
@@ -237,10 +238,16 @@ Stack* take_stack() {
   return s;
 }
 
-void give_stack(Stack* s) {
+// abandoned: the fiber did not run to its end (an error stopped the block), so frames anywhere on its stack may
+// still carry ASan's poisoned redzones: clear them before the stack is reused. A fiber that ended has returned from
+// every call but its entry function, whose frame the next fiber re-creates identically (clearing every stack of a
+// block's threads each time cost more than the kernels).
+void give_stack(Stack* s, bool abandoned) {
   if (s == nullptr) return;
 #ifdef QWEN3_SIM_ASAN
-  __asan_unpoison_memory_region(s->lo(), s->size());  // an abandoned fiber may leave poisoned frames
+  if (abandoned) __asan_unpoison_memory_region(s->lo(), s->size());
+#else
+  (void)abandoned;
 #endif
   g_free_stacks.emplace_back(s);
 }
@@ -367,6 +374,10 @@ void resume(Block& b, int i) {
   if (!t.started) {
     t.started = true;
     t.stack = take_stack();
+#ifdef QWEN3_SIM_ASAN
+    // the previous fiber's entry frame left its redzones at the top: clear where the new context is written
+    __asan_unpoison_memory_region(t.stack->lo() + t.stack->size() - 4096, 4096);
+#endif
     make_context(t.ctx, t.stack->lo(), t.stack->size(), fiber_main);
   }
   Thread& tr = t;
@@ -380,7 +391,7 @@ void resume(Block& b, int i) {
 #endif
   b.current = -1;
   if (tr.state == State::done) {
-    give_stack(tr.stack);
+    give_stack(tr.stack, false);
     tr.stack = nullptr;
   }
 }
@@ -609,6 +620,7 @@ void* shared_storage(const char* name, size_t bytes, SharedWord** shadow) {
         cat(std::string("shared array "), name, " does not fit: a block has 48 KiB of static shared memory"));
   }
   b.shared_used = offset + bytes;
+  b.shared_dirty = std::max(b.shared_dirty, (b.shared_used + 3) / 4 * 4);  // cleared when the next block starts
   b.allocs.push_back(SharedAlloc{name, offset, bytes});
   *shadow = &b.shadow[offset / 4];
   return &b.shared[offset];
@@ -667,17 +679,27 @@ void run_grid(dim3 grid, dim3 block, const void* body, void (*call)(const void*)
                           std::to_string(block.y), ",", std::to_string(block.z),
                           ") (a block holds 1 to 1024 threads)"));
   }
-  auto owned = std::make_unique<Block>();
+  std::unique_ptr<Block> owned = std::move(g_spare_block);
+  if (!owned) {
+    owned = std::make_unique<Block>();
+    owned->shared.resize(kSharedBytesPerBlock);
+    owned->shadow.resize(kSharedBytesPerBlock / 4);
+    owned->shared_dirty = kSharedBytesPerBlock;
+  }
   Block& b = *owned;
   b.grid = grid, b.dim = block, b.body = body, b.call = call;
   b.threads.resize(nthreads);
-  b.shared.resize(kSharedBytesPerBlock);
-  b.shadow.resize(kSharedBytesPerBlock / 4);
-  b.shared_dirty = kSharedBytesPerBlock;
+  b.current = -1, b.barriers = 0, b.error = nullptr;
+  b.site_index.clear(), b.sites.clear(), b.buffers.clear();
+  for (auto& slot : b.site_cache) slot = {};
   Analysis an;
   struct Reset {
-    ~Reset() { g_block = nullptr; }
-  } reset;
+    std::unique_ptr<Block>& owned;
+    ~Reset() {
+      g_block = nullptr;
+      g_spare_block = std::move(owned);
+    }
+  } reset{owned};
   g_block = &b;
   for (unsigned bz = 0; bz < grid.z; ++bz) {
     for (unsigned by = 0; by < grid.y; ++by) {
@@ -708,7 +730,7 @@ void run_grid(dim3 grid, dim3 block, const void* body, void (*call)(const void*)
             if (b.error) break;
           }
           if (b.error) {
-            for (Thread& t : b.threads) give_stack(std::exchange(t.stack, nullptr));
+            for (Thread& t : b.threads) give_stack(std::exchange(t.stack, nullptr), true);
             std::rethrow_exception(b.error);
           }
           int waiting = -1, exited = -1;
@@ -718,7 +740,7 @@ void run_grid(dim3 grid, dim3 block, const void* body, void (*call)(const void*)
           }
           if (waiting < 0) break;  // every thread returned
           if (exited >= 0) {
-            for (Thread& t : b.threads) give_stack(std::exchange(t.stack, nullptr));
+            for (Thread& t : b.threads) give_stack(std::exchange(t.stack, nullptr), true);
             throw KernelError(cat("barrier not reached by every thread of block ", dims(b.idx), ": ", who(waiting),
                                   " waits at __syncthreads() while ", who(exited),
                                   " has returned (on a GPU this is undefined behaviour: hang or wrong results)"));
@@ -730,7 +752,6 @@ void run_grid(dim3 grid, dim3 block, const void* body, void (*call)(const void*)
             t.occ.clear();
           }
         }
-        b.shared_dirty = (b.shared_used + 3) / 4 * 4;
         analyse_block(b, an);
       }
     }
