@@ -16,7 +16,7 @@ TEST(ExerciseKernelsGpu, NotBuilt) {
 #include <vector>
 
 #include "core/rng.h"
-#include "cuda_naive/device.h"
+#include "cuda_common/device.h"
 #include "exercises/common/gpu_sim/gpu_kernels.h"
 #include "ref_cpu/ops.h"
 #include "tests/gpu_test_util.h"
