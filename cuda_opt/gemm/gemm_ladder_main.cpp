@@ -6,6 +6,7 @@
 //   build/cuda_opt/gemm_ladder --shapes 1000x3000x777 --steps 1-10
 //   build/cuda_opt/gemm_ladder --steps 0,9 --step9-tilings all --shapes 8b --tokens 4096   # step 9's tile shapes
 //   build/cuda_opt/gemm_ladder --ceilings     # mma.sync and ldmatrix on their own: the ceilings of step 9
+//   build/cuda_opt/gemm_ladder --steps 0-7 --learner --shapes 0.6b --tokens 512   # your kernel exercises' GEMMs
 //
 // For each shape C[M,N] = A[M,K]·B[N,K]ᵀ (A: tokens × in features, B: a Linear weight [out, in]):
 //   1. random A, B in [-1, 1) (core/rng.h) and their bf16 copies; references from cuBLAS in pedantic math mode:
@@ -17,6 +18,9 @@
 //      writing a buffer twice its size, C poisoned before the first; median (and min) kept
 //   4. the result checked again after the timed loop (a fast wrong kernel cannot pass)
 //   5. TFLOP/s = 2·M·N·K / median, and the percentage of cuBLAS (step 0) in the same precision on the same shape
+// --learner adds the GEMMs of the kernel exercises (exercises/11_first_kernel .. 15_vectorised_loads, the files
+// the learner edits, compiled by nvcc from the same source the CPU simulator runs) as rows 11-15 after step 0's
+// fp32 row, checked and timed in exactly the same way; an exercise not written yet is a SKIP row saying so.
 // A row that cannot run on this device (a step or a step-9 tiling it cannot launch) is reported as SKIP, with the
 // reason, and counted as "not run" in the last line: it never reads as a pass. The CSV names the commit
 // (QWEN3_COMMIT, else "unknown") on every row.
@@ -40,6 +44,10 @@
 #include "core/error.h"
 #include "cuda_common/device.h"
 #include "cuda_opt/gemm/gemm.h"
+#if defined(QWEN3_HAVE_EXERCISE_KERNELS_CUDA)
+#include "exercises/common/gpu_sim/gpu_kernels.h"
+#include "exercises/common/todo.h"
+#endif
 
 using namespace qwen3;
 using namespace qwen3::gemm;
@@ -160,12 +168,14 @@ struct Options {
   int repeats = 20;
   double budget_s = 2.0;       // timed runs of one (step, shape) stop after about this long (at least 3 runs)
   double slow_max_gflop = 250;  // steps 1-3 skip shapes above this (the naive kernels would take minutes)
+  bool learner = false;         // also the kernel exercises' GEMMs (exercises/11-15), as rows 11-15
   std::string csv;
 };
 
 struct Row {
   int step = 0;
   int tiling = -1;  // step 9 only: a tiling of gemm_09_tilings() (an extra row), -1 for the step itself
+  int learner = -1;  // --learner: index into learner_gpu_kernels().gemms (step = 11 + learner), -1 otherwise
   Precision precision = Precision::kF32;
   std::string shape;
   int M = 0, N = 0, K = 0;
@@ -180,6 +190,11 @@ const char* precision_name(Precision p) { return p == Precision::kF32 ? "fp32" :
 
 // "09_mma_sync_ldmatrix", or "09:128x128x32_w64x32_s4" for one of step 9's tilings
 std::string row_name(const Row& r) {
+#if defined(QWEN3_HAVE_EXERCISE_KERNELS_CUDA)
+  if (r.learner >= 0) {
+    return std::string("ex:") + exercises::learner_gpu_kernels().gemms[static_cast<size_t>(r.learner)].exercise;
+  }
+#endif
   if (r.tiling < 0) return gemm_step_name(r.step);
   std::string name = "09:";
   name += gemm_09_tilings()[static_cast<size_t>(r.tiling)].name;
@@ -274,6 +289,9 @@ class Ladder {
         if (step == 9 && r.status.rfind("SKIP", 0) != 0) {
           for (const int t : opt_.tilings9) rows.push_back(run_tiling(t, sh, d, cublas_ms[p]));
         }
+        if (step == 0 && p == Precision::kF32 && opt_.learner) {
+          for (Row& lr : run_learner(sh, d, cublas_ms.count(p) ? cublas_ms[p] : 0.0)) rows.push_back(lr);
+        }
       }
     }
     return rows;
@@ -297,9 +315,49 @@ class Ladder {
     return r;
   }
 
+  // The kernel exercises' GEMMs on this shape (--learner), each as a row numbered like its exercise.
+  std::vector<Row> run_learner(const Shape& sh, ShapeData& d, double cublas_ms) {
+    std::vector<Row> rows;
+#if defined(QWEN3_HAVE_EXERCISE_KERNELS_CUDA)
+    const auto& gemms = exercises::learner_gpu_kernels().gemms;
+    for (size_t i = 0; i < gemms.size(); ++i) {
+      Row r;
+      r.learner = static_cast<int>(i), r.step = 11 + static_cast<int>(i), r.precision = Precision::kF32;
+      r.shape = sh.name, r.M = sh.M, r.N = sh.N, r.K = sh.K;
+      if (r.step <= 13 && sh.flop() > opt_.slow_max_gflop * 1e9) {
+        r.status = "SKIP (" + fmt(sh.flop() / 1e9, 0) + " GFLOP > --slow-max-gflop for exercises 11-13)";
+      } else {
+        try {
+          measure(r.step, Precision::kF32, sh, d, r);
+          if (cublas_ms > 0 && !std::isnan(r.median_ms)) r.pct_cublas = 100.0 * cublas_ms / r.median_ms;
+        } catch (const exercises::NotImplemented& e) {
+          r.status = std::string("SKIP (") + e.what() + ")";
+        } catch (const std::runtime_error& e) {  // sim::launch: a launch the device refused
+          r.status = std::string("FAIL (") + e.what() + ")";
+        }
+      }
+      print_row(r);
+      rows.push_back(r);
+    }
+#else
+    (void)sh, (void)d, (void)cublas_ms;
+#endif
+    return rows;
+  }
+
  private:
-  void launch(int step, int tiling, Precision p, const Shape& sh, ShapeData& d) {
+  void launch(const Row& r, Precision p, const Shape& sh, ShapeData& d) {
     cudaStream_t s = stream_.get();
+    const int step = r.step, tiling = r.tiling;
+#if defined(QWEN3_HAVE_EXERCISE_KERNELS_CUDA)
+    if (r.learner >= 0) {
+      // sim::launch uses the legacy default stream, which waits for and is waited on by stream_ (a blocking
+      // stream): the events recorded on stream_ around it still time just this kernel
+      exercises::learner_gpu_kernels().gemms[static_cast<size_t>(r.learner)].launch(d.A.data(), d.B.data(),
+                                                                                     d.C.data(), sh.M, sh.N, sh.K);
+      return;
+    }
+#endif
     if (tiling >= 0) {
       gemm_09_mma_sync_ldmatrix_tiling(tiling, d.A16.data(), d.B16.data(), d.C.data(), sh.M, sh.N, sh.K, s);
     } else if (p == Precision::kF32) {
@@ -311,15 +369,17 @@ class Ladder {
 
   // Validates, times and validates again one step on one shape.
   void measure(int step, Precision p, const Shape& sh, ShapeData& d, Row& r) {
+    (void)step;  // r.step: which step (or exercise) r is
     cudaStream_t s = stream_.get();
+    const std::string who = "gemm_ladder: " + row_name(r);
     const size_t c_n = static_cast<size_t>(sh.M) * sh.N;
     const float* ref = p == Precision::kF32 ? d.ref_f32.data() : d.ref_bf16.data();
     const GemmTolerance tol = p == Precision::kF32 ? kTolF32 : kTolBF16;
     CudaTimer timer;
     // 1. poisoned output, one run, check
     poison(d.C.data(), c_n, s);
-    launch(step, r.tiling, p, sh, d);
-    QWEN3_CUDA_CHECK(cudaStreamSynchronize(s), std::string("gemm_ladder: step ") + gemm_step_name(step));
+    launch(r, p, sh, d);
+    QWEN3_CUDA_CHECK(cudaStreamSynchronize(s), who);
     const GemmError e1 = compare(d.C.data(), ref, c_n, s);
     r.err_before = e1.rel_l2, r.elem_before = e1.max_elem;
     if (!e1.passes(tol)) {
@@ -327,11 +387,11 @@ class Ladder {
       return;
     }
     // 2. warm-up (module loading and cuBLAS's heuristics happen here), the last run timed to size the repeats
-    for (int i = 0; i < opt_.warmup; ++i) launch(step, r.tiling, p, sh, d);
+    for (int i = 0; i < opt_.warmup; ++i) launch(r, p, sh, d);
     timer.start(s);
-    launch(step, r.tiling, p, sh, d);
+    launch(r, p, sh, d);
     timer.stop(s);
-    const float first_ms = timer.elapsed_ms(std::string("gemm_ladder: step ") + gemm_step_name(step));
+    const float first_ms = timer.elapsed_ms(who);
     // 3. timed runs, L2 flushed before each, C poisoned before the first
     const int repeats = std::clamp(static_cast<int>(opt_.budget_s * 1e3 / std::max(first_ms, 1e-3f)), 3,
                                    std::max(opt_.repeats, 3));
@@ -340,9 +400,9 @@ class Ladder {
     for (int i = 0; i < repeats; ++i) {
       QWEN3_CUDA_CHECK(cudaMemsetAsync(flush_.data(), i & 0xFF, flush_.bytes(), s), "gemm_ladder: flushing L2");
       timer.start(s);
-      launch(step, r.tiling, p, sh, d);
+      launch(r, p, sh, d);
       timer.stop(s);
-      ms[i] = timer.elapsed_ms(std::string("gemm_ladder: step ") + gemm_step_name(step));
+      ms[i] = timer.elapsed_ms(who);
     }
     std::sort(ms.begin(), ms.end());
     r.repeats = repeats;
@@ -407,6 +467,9 @@ int main(int argc, char** argv) {
                  "steps 1-3 (naive, coalesced, smem tiling) skip shapes above this many GFLOP")
       ->capture_default_str();
   app.add_option("--csv", opt.csv, "also write every row to this CSV file");
+  app.add_flag("--learner", opt.learner,
+               "also check and time the GEMMs of the kernel exercises (exercises/11-15, the files you edit), as rows "
+               "11-15 after cuBLAS fp32 (built only with the exercises; SKIP rows for exercises not written yet)");
   std::string tilings_spec;
   bool ceilings = false;
   app.add_flag("--ceilings", ceilings,
@@ -419,6 +482,9 @@ int main(int argc, char** argv) {
 
   try {
     opt.steps = parse_steps(steps_spec);
+#if !defined(QWEN3_HAVE_EXERCISE_KERNELS_CUDA)
+    if (opt.learner) throw InputError("--learner: this gemm_ladder was built without the kernel exercises");
+#endif
     opt.tilings9 = parse_tilings(tilings_spec);
     if (!opt.tilings9.empty() && std::find(opt.steps.begin(), opt.steps.end(), 9) == opt.steps.end())
       throw InputError("--step9-tilings: step 9 is not among --steps");
