@@ -20,20 +20,35 @@
 namespace {
 std::atomic<bool> watching{false};    // recording allocations (only around the learner's call)
 std::atomic<size_t> largest_block{0};  // the largest block asked for while recording, in bytes
+
+void record_allocation(size_t bytes) {
+  if (!watching.load(std::memory_order_relaxed)) return;
+  size_t seen = largest_block.load(std::memory_order_relaxed);
+  while (bytes > seen && !largest_block.compare_exchange_weak(seen, bytes)) {
+  }
+}
 }  // namespace
 
+#if defined(__SANITIZE_ADDRESS__)
+// Under AddressSanitizer its allocator owns new and delete: it calls this hook for every heap allocation instead.
+// (declared here: the sanitizer runtime exports it, but Debian's GCC ships no header for it)
+extern "C" int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void*, size_t),
+                                                         void (*free_hook)(const volatile void*));
+namespace {
+void on_malloc(const volatile void*, size_t bytes) { record_allocation(bytes); }
+void on_free(const volatile void*) {}
+[[maybe_unused]] const int hooks_installed = __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free);
+}  // namespace
+#else
 // Every `new` of this program (vectors included) comes here: plain malloc, plus the record above.
 void* operator new(std::size_t bytes) {
-  if (watching.load(std::memory_order_relaxed)) {
-    size_t seen = largest_block.load(std::memory_order_relaxed);
-    while (bytes > seen && !largest_block.compare_exchange_weak(seen, bytes)) {
-    }
-  }
+  record_allocation(bytes);
   if (void* p = std::malloc(bytes == 0 ? 1 : bytes)) return p;
   throw std::bad_alloc();
 }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#endif
 
 namespace {
 
