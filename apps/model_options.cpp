@@ -22,14 +22,7 @@ void ModelOptions::add_to(CLI::App& app, bool backend_option) {
                                  "or cublas");
   app.add_flag("--no-graph", no_graph, "cuda_opt: launch every kernel of every pass instead of replaying a CUDA graph");
   app.add_option("--threads", threads, "cpu: the most threads an op may use (default: OMP_NUM_THREADS, else the cores)")
-      ->check(CLI::Validator(
-          [](const std::string& v) -> std::string {
-            // a whole number 1..4096, said so in one line: CLI11's Range would call "abc" out of range
-            const bool digits = !v.empty() && v.size() <= 4 && v.find_first_not_of("0123456789") == std::string::npos;
-            if (digits && std::stoi(v) >= 1 && std::stoi(v) <= 4096) return "";
-            return "expected a whole number of threads from 1 to 4096, got '" + v + "'";
-          },
-          "1..4096"));
+      ->check(whole_number(1, 4096));
 }
 
 std::string ModelOptions::resolved_model_dir() const {
