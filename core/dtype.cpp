@@ -89,6 +89,33 @@ float f16_to_f32(uint16_t h) {
   return std::bit_cast<float>(bits);
 }
 
+// f32 -> f16 (IEEE binary16), round to nearest, ties to even. Used by the safetensors writer and the GGUF quantisers (core/quant.cpp).
+//   |x| >= 65520 (halfway between 65504, the largest f16, and 65536) -> ±inf; NaN stays a (quiet) NaN;
+//   |x| < 2^-14 -> an f16 subnormal m * 2^-24, m = round(|x| / 2^-24), which may round up to the
+//   smallest normal (m = 0x400 then encodes exactly that); otherwise re-bias the exponent (127 -> 15)
+//   and round the 23-bit mantissa to 10 bits (a carry into the exponent is the correct result).
+uint16_t f32_to_f16(float f) {
+  uint32_t x = std::bit_cast<uint32_t>(f);
+  const uint16_t sign = static_cast<uint16_t>((x >> 16) & 0x8000u);
+  x &= 0x7FFFFFFFu;
+  if (x > 0x7F800000u) return sign | 0x7E00u | static_cast<uint16_t>((x >> 13) & 0x3FFu);  // NaN (quiet)
+  if (x >= 0x477FF000u) return sign | 0x7C00u;                                              // inf, overflow
+  if (x < 0x38800000u) {                                                                    // below 2^-14
+    const uint32_t e = x >> 23;
+    const uint32_t m = (x & 0x7FFFFFu) | 0x800000u;  // |x| = m * 2^(e - 150) (for normal f32)
+    const uint32_t shift = 126 - e;                  // m * 2^(e-150) / 2^-24 = m >> (126 - e)
+    if (shift > 24) return sign;                     // |x| < 2^-25 (or an f32 subnormal): rounds to 0
+    uint32_t q = m >> shift;
+    const uint32_t rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+    if (rem > half || (rem == half && (q & 1u))) ++q;
+    return sign | static_cast<uint16_t>(q);
+  }
+  uint32_t h = ((x >> 23) - 127 + 15) << 10 | ((x >> 13) & 0x3FFu);
+  const uint32_t rem = x & 0x1FFFu;
+  if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) ++h;
+  return sign | static_cast<uint16_t>(h);
+}
+
 // Widens every element of `t` into `out` (t.numel() floats). Elements are read with memcpy: a tensor's
 // bytes in the mapped file need not be aligned for its type.
 void to_f32(const TensorView& t, float* out) {

@@ -34,12 +34,18 @@ BlockFormat block_format(GgmlType type);
 // overflows int64.
 int64_t row_bytes(GgmlType type, int64_t n);
 
-// src: row_bytes(type, n) bytes -> dst: [n] floats. Exact: every supported format widens into f32 without rounding
-// (the scale multiplications are done in f32, in the order llama.cpp's reference dequantiser does them).
+// src: row_bytes(type, n) bytes -> dst: [n] floats. The scale multiplications are done in f32, in the order
+// llama.cpp's reference dequantiser does them, without fused multiply-add, so the floats are the same as there.
+// F32/F16/BF16/Q8_0/Q6_K widen exactly (every product fits f32's 24-bit mantissa); Q4_K's d·sc·q − dmin·m can round
+// in its final subtraction when d and dmin are far apart in magnitude.
 void dequantize_row(GgmlType type, const uint8_t* src, float* dst, int64_t n);
 
 // src: [n] floats -> row_bytes(type, n) bytes. Supported for F32, F16, BF16, Q8_0 and Q4_K (this project's own
 // quantisers, designed in core/quant.cpp); InputError for the others.
+// Non-finite inputs (NaN, ±inf), and values too large for the format's f16 scales, throw InputError naming the
+// value's index or block.
 std::vector<uint8_t> quantize_row(GgmlType type, const float* src, int64_t n);
+// Same; errors are prefixed with "tensor 'NAME': ".
+std::vector<uint8_t> quantize_row(GgmlType type, const float* src, int64_t n, const std::string& tensor_name);
 
 }  // namespace qwen3

@@ -39,6 +39,7 @@ void to_f32(const TensorView& t, float* out);  // out has t.numel() elements
 uint16_t f32_to_bf16(float x);
 float bf16_to_f32(uint16_t b);
 float f16_to_f32(uint16_t h);
+uint16_t f32_to_f16(float x);  // round to nearest even; |x| >= 65520 -> ±inf
 
 // One memory-mapped safetensors file, validated on open:
 // the header length fits in the file, the header is a JSON object, every entry has a known dtype,
