@@ -14,7 +14,7 @@ void dequantize_q8_0(const uint8_t* blocks, int64_t n, float* out) {
     std::memcpy(&d_bits, block, 2);  // little-endian host: the two bytes are the f16 as stored
     const float d = qwen3::f16_to_f32(d_bits);
     for (int j = 0; j < 32; ++j) {
-      const auto q = block[2 + j];  // the codes are signed: 0xFF is −1, not 255
+      const auto q = block[2 + j];
       out[32 * b + j] = static_cast<float>(q) * d;
     }
   }

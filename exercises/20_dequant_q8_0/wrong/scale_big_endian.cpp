@@ -11,7 +11,7 @@ void dequantize_q8_0(const uint8_t* blocks, int64_t n, float* out) {
   for (int64_t b = 0; b < n / 32; ++b) {
     const uint8_t* block = blocks + 34 * b;  // seek to block b: 34 bytes each, not 32
     uint16_t d_bits;
-    d_bits = static_cast<uint16_t>(block[0] << 8 | block[1]);  // little-endian host: the two bytes are the f16 as stored
+    d_bits = static_cast<uint16_t>(block[0] << 8 | block[1]);
     const float d = qwen3::f16_to_f32(d_bits);
     for (int j = 0; j < 32; ++j) {
       const auto q = static_cast<int8_t>(block[2 + j]);  // the codes are signed: 0xFF is −1, not 255
