@@ -96,6 +96,7 @@ class Cursor {
 
   uint64_t offset() const { return static_cast<uint64_t>(p_ - begin_); }
   uint64_t left() const { return static_cast<uint64_t>(end_ - p_); }
+  const uint8_t* peek() const { return p_; }
 
   // n raw bytes.
   const uint8_t* bytes(uint64_t n, const std::string& field) {
@@ -158,7 +159,12 @@ GgufValue read_value(Cursor& in, GgufType type, const std::string& field, int de
                        " elements runs past the end of the file (" + std::to_string(in.left()) + " bytes left; truncated?)");
   if (v.elem_type == GgufType::STRING) {
     v.strings.reserve(v.count);
-    for (uint64_t k = 0; k < v.count; ++k) v.strings.push_back(in.string(field + "[" + std::to_string(k) + "]"));
+    for (uint64_t k = 0; k < v.count; ++k) {
+      // (the element's name is only built for an error: a vocabulary is 150,000 strings)
+      if (in.left() < 8 || [&] { uint64_t n; std::memcpy(&n, in.peek(), 8); return n > in.left() - 8; }())
+        in.fail(field + "[" + std::to_string(k) + "]", "string runs past the end of the file (truncated?)");
+      v.strings.push_back(in.string(field));
+    }
   } else if (v.elem_type == GgufType::ARRAY) {
     v.arrays.reserve(v.count);
     for (uint64_t k = 0; k < v.count; ++k)
@@ -526,15 +532,6 @@ const GgufValue& GgufFile::require_array(const std::string& key, GgufType elem_t
     throw FormatError(path_ + ": metadata key " + quote(key) + " is an array of " + gguf_type_name(v.elem_type) +
                       ", not of " + gguf_type_name(elem_type));
   return v;
-}
-
-bool looks_like_gguf(const std::string& path) {
-  FdGuard fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (fd.fd < 0) return false;
-  struct stat st {};
-  if (::fstat(fd.fd, &st) != 0 || !S_ISREG(st.st_mode)) return false;
-  uint32_t magic = 0;
-  return ::read(fd.fd, &magic, 4) == 4 && magic == kGgufMagic;
 }
 
 }  // namespace qwen3

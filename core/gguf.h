@@ -114,7 +114,4 @@ class GgufFile {
   std::map<std::string, size_t> tensor_index_;
 };
 
-// True when `path` is a regular file that starts with the GGUF magic.
-bool looks_like_gguf(const std::string& path);
-
 }  // namespace qwen3
