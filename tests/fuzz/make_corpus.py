@@ -401,7 +401,7 @@ def gguf_file(kvs, tensors):
 def gguf_qwen3(weight_type, vocab_extra=4):
     """A 1-layer Qwen3 (hidden 32, intermediate 64, 2 heads of 16, 1 KV head) with a byte-level vocabulary."""
     b2u = bytes_to_unicode()
-    tokens = [b2u[b] for b in range(256)] + ["ab", "abc", "<|endoftext|>", "<think>"][:vocab_extra]
+    tokens = [b2u[b] for b in range(256)] + ["ab", "abc", "<|im_start|>", "<think>"][:vocab_extra]
     types = [1] * 256 + [1, 1, 3, 4][:vocab_extra]
     V, H, I, D = len(tokens), 32, 64, 16
     kvs = [gguf_kv("general.architecture", "str", "qwen3"), gguf_kv("general.alignment", "u32", 32),
