@@ -49,8 +49,7 @@ std::unique_ptr<Backend> make_backend(const std::string& name, const WeightsSour
     exercises::ExerciseOptions opt;
     opt.isolate = source.exercise_isolate;
     const ModelConfig c = random ? ModelConfig::preset(source.preset) : load_model_config(source.model_dir);
-    HostWeights w = random ? random_host_weights(c, source.seed)
-                           : load_host_weights(SafetensorsCheckpoint(source.model_dir), c);
+    HostWeights w = random ? random_host_weights(c, source.seed) : load_model_weights(source.model_dir, c);
     return std::make_unique<exercises::ExerciseBackend>(c, std::move(w), opt);
   }
   throw InputError("unknown backend '" + name + "' (expected cpu, cuda_naive, cuda_opt or exercise)");

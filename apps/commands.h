@@ -17,5 +17,6 @@ void add_bench(CLI::App& app);      // apps/cmd_bench.cpp
 void add_trace(CLI::App& app);      // apps/cmd_trace.cpp
 void add_exercise(CLI::App& app);   // apps/cmd_exercise.cpp
 void add_quant_eval(CLI::App& app);  // apps/cmd_quant_eval.cpp
+void add_quantize(CLI::App& app);   // apps/cmd_quantize.cpp
 
 }  // namespace qwen3::cli

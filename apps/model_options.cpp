@@ -12,7 +12,7 @@
 namespace qwen3::cli {
 
 void ModelOptions::add_to(CLI::App& app, bool backend_option) {
-  app.add_option("--model", model_dir, "Model directory in Hugging Face layout (default: the tiny model)");
+  app.add_option("--model", model_dir, "Model directory in Hugging Face layout, or a GGUF file (default: the tiny model)");
   app.add_option("--config", preset, "With --random-weights: the shapes of Qwen3-Embedding 0.6b, 4b or 8b")
       ->check(CLI::IsMember({"0.6b", "4b", "8b"}));
   app.add_flag("--random-weights", random_weights, "Random weights of the --config shapes, built in memory");
@@ -56,9 +56,9 @@ std::unique_ptr<Backend> ModelOptions::make_backend(const std::string& name) con
 
 Tokenizer ModelOptions::make_tokenizer() const {
   if (random_weights) return Tokenizer::from_dir(data_dir() + "/tokenizer");
-  const std::string dir = resolved_model_dir();
-  if (!std::filesystem::is_directory(dir)) throw IoError("model directory " + dir + " does not exist");
-  return Tokenizer::from_dir(dir);
+  const std::string model = resolved_model_dir();
+  if (!std::filesystem::exists(model)) throw IoError("model directory " + model + " does not exist");
+  return load_model_tokenizer(model);  // DIR/tokenizer.json, or a GGUF file's tokenizer
 }
 
 }  // namespace qwen3::cli

@@ -32,6 +32,7 @@
 #include <unordered_map>
 
 #include "core/error.h"
+#include "core/gguf.h"
 #include "core/tokenizer_bpe.h"
 
 namespace qwen3 {
@@ -534,6 +535,137 @@ Tokenizer Tokenizer::from_file(const std::string& tokenizer_json_path) {
   impl->read_added_tokens(root);
   impl->read_decoder(root);
   return Tokenizer(std::move(impl));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The same tokenizer from a GGUF file's metadata, and back.
+//
+//   tokenizer.ggml.model       "gpt2"  (byte-level BPE)
+//   tokenizer.ggml.pre         "qwen2" (which split regex: llama.cpp names pre-tokenizers rather than storing them)
+//   tokenizer.ggml.tokens      [string] by id: a normal token's byte-level spelling ("\u0120the"), an added token's
+//                              content ("<|endoftext|>"), "[PAD151665]" for an id no token has
+//   tokenizer.ggml.token_type  [i32] by id: 1 normal, 3 control (special added), 4 user-defined (other added),
+//                              5 unused
+//   tokenizer.ggml.merges      [string] "left right" in rank order
+// The file does not record tokenizer.json's NFC normaliser; "qwen2" implies it here. (llama.cpp itself applies no
+// normalisation to BPE input, so text that is not in NFC can tokenise differently there.)
+// ---------------------------------------------------------------------------------------------------------
+
+namespace {
+
+// The Qwen2 (and Qwen3) pre-tokenizer's split pattern, as Qwen's tokenizer.json spells it.
+constexpr const char* kQwen2SplitRegex =
+    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+
+enum GgufTokenType : int32_t { kNormal = 1, kControl = 3, kUserDefined = 4, kUnused = 5 };
+
+}  // namespace
+
+Tokenizer Tokenizer::from_gguf(const GgufFile& f) {
+  auto impl = std::make_unique<Impl>();
+  impl->file = f.path();
+  const std::string& file = impl->file;
+  const std::string model = f.require_string("tokenizer.ggml.model");
+  if (model != "gpt2")
+    format_error(file, "tokenizer.ggml.model", "\"" + model + "\" is not supported (only gpt2, byte-level BPE)");
+  const std::string pre = f.require_string("tokenizer.ggml.pre");
+  if (pre != "qwen2")
+    format_error(file, "tokenizer.ggml.pre", "\"" + pre + "\" is not supported (only qwen2, the Qwen2/Qwen3 split)");
+  impl->apply_nfc = true;
+  impl->split = std::make_unique<SplitRegex>(kQwen2SplitRegex, false, file, "tokenizer.ggml.pre");
+
+  const GgufValue& tokens = f.require_array("tokenizer.ggml.tokens", GgufType::STRING);
+  const GgufValue& types = f.require_array("tokenizer.ggml.token_type", GgufType::I32);
+  const GgufValue& merges = f.require_array("tokenizer.ggml.merges", GgufType::STRING);
+  if (types.count != tokens.count)
+    format_error(file, "tokenizer.ggml.token_type",
+                 "has " + std::to_string(types.count) + " entries but tokenizer.ggml.tokens has " +
+                     std::to_string(tokens.count));
+  if (tokens.count == 0 || tokens.count > static_cast<uint64_t>(kMaxTokenId) + 1)
+    format_error(file, "tokenizer.ggml.tokens",
+                 "has " + std::to_string(tokens.count) + " tokens (must be 1.." + std::to_string(kMaxTokenId + 1) + ")");
+
+  impl->bpe.reserve(tokens.count, merges.count);
+  for (uint64_t k = 0; k < tokens.count; ++k) {
+    const int32_t id = static_cast<int32_t>(k);
+    const std::string& token = tokens.strings[k];
+    const auto field = [&] { return "tokenizer.ggml.tokens[" + std::to_string(k) + "]"; };
+    const int64_t type = types.int_at(k);
+    if (type == kNormal) {
+      if (token.empty()) format_error(file, field(), "is empty");
+      if (!impl->bpe.add_token(token, id)) format_error(file, field(), "repeats \"" + token + "\"");
+    } else if (type == kControl || type == kUserDefined) {
+      AddedToken added;
+      added.id = id;
+      added.content = token;
+      added.special = type == kControl;
+      if (token.empty() || sanitize_utf8(token, nullptr) != token)
+        format_error(file, field(), "is not a non-empty UTF-8 string");
+      if (impl->added.by_content(token) != nullptr) format_error(file, field(), "repeats \"" + token + "\"");
+      if (token == "<|endoftext|>" && id != kEndOfTextId)
+        format_error(file, field(), "<|endoftext|> is " + std::to_string(id) + ", not " + std::to_string(kEndOfTextId) +
+                                        " as Qwen3-Embedding expects");
+      impl->added.add(std::move(added));
+    } else if (type != kUnused) {
+      format_error(file, "tokenizer.ggml.token_type[" + std::to_string(k) + "]",
+                   "type " + std::to_string(type) + " is not used by a gpt2 tokenizer (1 normal, 3 control, " +
+                       "4 user-defined, 5 unused)");
+    }
+  }
+  impl->added.finish();
+  if (const int missing = impl->bpe.finish(); missing >= 0)
+    format_error(file, "tokenizer.ggml.tokens",
+                 "has no token for byte " + std::to_string(missing) + " (byte-level BPE needs all 256)");
+
+  std::string joined;
+  for (uint64_t r = 0; r < merges.count; ++r) {
+    const std::string& rule = merges.strings[r];
+    const auto field = [r] { return "tokenizer.ggml.merges[" + std::to_string(r) + "]"; };
+    const size_t space = rule.find(' ');
+    if (space == std::string::npos || rule.find(' ', space + 1) != std::string::npos)
+      format_error(file, field(), "\"" + rule + "\" is not two tokens separated by one space");
+    const std::string_view left = std::string_view(rule).substr(0, space), right = std::string_view(rule).substr(space + 1);
+    joined.assign(left).append(right);
+    const int32_t l = impl->bpe.token_to_id(left), rt = impl->bpe.token_to_id(right), m = impl->bpe.token_to_id(joined);
+    if (l < 0 || rt < 0 || m < 0) {
+      const std::string_view missing = l < 0 ? left : rt < 0 ? right : std::string_view(joined);
+      format_error(file, field(), "\"" + std::string(missing) + "\" is not a normal token of tokenizer.ggml.tokens");
+    }
+    impl->bpe.add_merge(l, rt, m);
+  }
+  impl->id_end = static_cast<int32_t>(tokens.count);
+  return Tokenizer(std::move(impl));
+}
+
+GgufVocab Tokenizer::to_gguf_vocab(size_t vocab_size) const {
+  if (vocab_size < this->vocab_size())
+    throw InputError("the tokenizer has " + std::to_string(this->vocab_size()) + " ids but the model only " +
+                     std::to_string(vocab_size) + " embedding rows");
+  GgufVocab v;
+  v.tokens.reserve(vocab_size);
+  v.types.reserve(vocab_size);
+  for (size_t k = 0; k < vocab_size; ++k) {
+    const int32_t id = static_cast<int32_t>(k);
+    if (const AddedToken* added = impl_->added.by_id(id)) {
+      // llama.cpp's converter: special added tokens, and any that look like "<|...|>", are control tokens.
+      const std::string& c = added->content;
+      const bool looks_special = c.size() >= 4 && c.rfind("<|", 0) == 0 && c.compare(c.size() - 2, 2, "|>") == 0;
+      v.tokens.push_back(c);
+      v.types.push_back(added->special || looks_special ? kControl : kUserDefined);
+    } else if (std::optional<std::string> spelling = impl_->bpe.token_spelling(id)) {
+      v.tokens.push_back(std::move(*spelling));
+      v.types.push_back(kNormal);
+    } else {
+      v.tokens.push_back("[PAD" + std::to_string(k) + "]");
+      v.types.push_back(kUnused);
+    }
+  }
+  for (const auto& [l, r] : impl_->bpe.merges_by_rank()) {
+    std::string rule = *impl_->bpe.token_spelling(l);
+    rule.append(" ").append(*impl_->bpe.token_spelling(r));
+    v.merges.push_back(std::move(rule));
+  }
+  return v;
 }
 
 // Step 1 (repair the bytes), then step 2: the text is cut at each added token; the token becomes its id

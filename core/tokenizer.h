@@ -19,6 +19,15 @@
 
 namespace qwen3 {
 
+class GgufFile;
+
+// A GGUF file's tokenizer keys (tokenizer.ggml.*): every id's token string and type, and the merge rules.
+struct GgufVocab {
+  std::vector<std::string> tokens;  // by id: byte-level spelling (BPE) or content (added token); "[PADn]" if unused
+  std::vector<int32_t> types;       // by id: 1 normal, 3 control, 4 user-defined, 5 unused (llama.cpp's token types)
+  std::vector<std::string> merges;  // "left right" (byte-level spellings), in rank order
+};
+
 // Qwen3-Embedding appends this id to every input (its tokenizer.json post-processor does; the plain Qwen3
 // tokenizer.json does not, so the project appends it itself).
 inline constexpr int32_t kEndOfTextId = 151643;
@@ -31,6 +40,11 @@ class Tokenizer {
   // Reads `dir`/tokenizer.json. Missing file -> IoError; malformed -> FormatError naming the file and field.
   static Tokenizer from_dir(const std::string& dir);
   static Tokenizer from_file(const std::string& tokenizer_json_path);
+  // Reads a GGUF file's tokenizer (tokenizer.ggml.model "gpt2", .pre "qwen2", .tokens, .token_type, .merges) into
+  // the same pipeline: the Qwen2 split regex and NFC (which a GGUF file does not spell out: "qwen2" names them),
+  // normal tokens into the BPE vocab, control and user-defined ones as added tokens. FormatError naming the file
+  // and the key for anything missing, of the wrong type or inconsistent.
+  static Tokenizer from_gguf(const GgufFile& file);
   ~Tokenizer();
   Tokenizer(Tokenizer&&) noexcept;
   Tokenizer& operator=(Tokenizer&&) noexcept;
@@ -52,6 +66,9 @@ class Tokenizer {
   // newline, "Ã©" for the two bytes of "é"); an added token as its content ("<|endoftext|>").
   // token_to_id(id_to_token(id)) == id. Unknown ids throw InputError, as in decode.
   std::string id_to_token(int32_t id) const;
+  // The vocabulary as a GGUF file stores it, padded with unused "[PADn]" entries to `vocab_size` ids (the
+  // embedding's rows). InputError if vocab_size is below vocab_size().
+  GgufVocab to_gguf_vocab(size_t vocab_size) const;
 
  private:
   struct Impl;

@@ -119,6 +119,18 @@ void ByteLevelBpe::add_merge(int32_t left, int32_t right, int32_t merged) {
   merges_.insert_or_assign(pair_key(left, right), Merge{rank, merged});
 }
 
+std::vector<std::pair<int32_t, int32_t>> ByteLevelBpe::merges_by_rank() const {
+  std::vector<std::pair<int32_t, std::pair<int32_t, int32_t>>> ranked;  // (rank, (left, right))
+  ranked.reserve(merges_.size());
+  for (const auto& [key, m] : merges_)
+    ranked.push_back({m.rank, {static_cast<int32_t>(key >> 32), static_cast<int32_t>(key & 0xFFFFFFFFu)}});
+  std::sort(ranked.begin(), ranked.end());
+  std::vector<std::pair<int32_t, int32_t>> out;
+  out.reserve(ranked.size());
+  for (const auto& r : ranked) out.push_back(r.second);
+  return out;
+}
+
 // Looks up the one-character token of every byte (its spelling is the code point from bytes_to_unicode).
 int ByteLevelBpe::finish() {
   const auto table = bytes_to_unicode();

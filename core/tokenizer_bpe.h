@@ -89,6 +89,8 @@ class ByteLevelBpe {
   std::optional<std::string> token_spelling(int32_t id) const;
   // One past the largest vocab id (0 when empty).
   int32_t id_end() const { return static_cast<int32_t>(id_bytes_.size()); }
+  // Every merge rule as its pair (left id, right id), in rank order (what a GGUF file's tokenizer.ggml.merges lists).
+  std::vector<std::pair<int32_t, int32_t>> merges_by_rank() const;
 
  private:
   // The inverse table of bytes_to_unicode: code point (all are < 324) -> byte, or -1.

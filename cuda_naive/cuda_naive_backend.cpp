@@ -86,8 +86,7 @@ std::unique_ptr<CudaNaiveBackend> CudaNaiveBackend::from_dir(const std::string& 
   // Fail before reading gigabytes from disk when there is no GPU or no room on it.
   require_cuda_device(kWho);
   require_device_memory(weight_bytes(c), std::string(kWho) + ": the f32 weights of " + dir + " (" + describe(c) + ")");
-  const SafetensorsCheckpoint ckpt(dir);
-  return std::make_unique<CudaNaiveBackend>(c, load_host_weights(ckpt, c));
+  return std::make_unique<CudaNaiveBackend>(c, load_model_weights(dir, c));
 }
 
 std::unique_ptr<CudaNaiveBackend> CudaNaiveBackend::random(const ModelConfig& config, uint64_t seed) {

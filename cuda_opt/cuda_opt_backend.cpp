@@ -196,8 +196,7 @@ std::unique_ptr<CudaOptBackend> CudaOptBackend::from_dir(const std::string& dir,
   const ModelConfig c = load_model_config(dir);
   require_cuda_device(kWho);
   require_device_memory(weight_bytes(c), std::string(kWho) + ": the bf16 weights of " + dir + " (" + describe(c) + ")");
-  const SafetensorsCheckpoint ckpt(dir);
-  return std::make_unique<CudaOptBackend>(c, load_host_weights(ckpt, c), options);
+  return std::make_unique<CudaOptBackend>(c, load_model_weights(dir, c), options);
 }
 
 std::unique_ptr<CudaOptBackend> CudaOptBackend::random(const ModelConfig& config, uint64_t seed,

@@ -16,8 +16,7 @@ CpuBackend::CpuBackend(const ModelConfig& config, HostWeights weights, OpTable o
 
 std::unique_ptr<CpuBackend> CpuBackend::from_dir(const std::string& dir) {
   const ModelConfig c = load_model_config(dir);
-  const SafetensorsCheckpoint ckpt(dir);
-  return std::make_unique<CpuBackend>(c, load_host_weights(ckpt, c));
+  return std::make_unique<CpuBackend>(c, load_model_weights(dir, c));
 }
 
 ForwardOutput CpuBackend::forward(const Batch& batch, const ForwardOptions& options) {

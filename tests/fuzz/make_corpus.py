@@ -326,6 +326,119 @@ def chrome_trace():
     out(t, "gzip_bomb_small.gz", gzip.compress(b"[" + b"{}," * 400000 + b"{}]", 9, mtime=0))
 
 
+# ---- gguf -----------------------------------------------------------------------------------------------------
+def gguf_str(s):
+    b = s.encode("utf-8")
+    return struct.pack("<Q", len(b)) + b
+
+
+def gguf_value(kind, v):
+    """(type tag bytes excluded) kind: 'u32' 'i32' 'f32' 'bool' 'str' ('arr', elem_kind, list)."""
+    if kind == "u32":
+        return struct.pack("<I", v)
+    if kind == "i32":
+        return struct.pack("<i", v)
+    if kind == "f32":
+        return struct.pack("<f", v)
+    if kind == "bool":
+        return struct.pack("<B", v)
+    if kind == "str":
+        return gguf_str(v)
+    raise ValueError(kind)
+
+
+GGUF_TAG = {"u32": 4, "i32": 5, "f32": 6, "bool": 7, "str": 8, "arr": 9}
+
+
+def gguf_kv(key, kind, v, elem=None):
+    out = gguf_str(key) + struct.pack("<I", GGUF_TAG[kind])
+    if kind == "arr":
+        out += struct.pack("<IQ", GGUF_TAG[elem], len(v)) + b"".join(gguf_value(elem, x) for x in v)
+    else:
+        out += gguf_value(kind, v)
+    return out
+
+
+# ggml types: number, values per block, bytes per block
+GGML = {"F32": (0, 1, 4), "F16": (1, 1, 2), "Q8_0": (8, 32, 34), "Q4_K": (12, 256, 144), "Q6_K": (14, 256, 210),
+        "BF16": (30, 1, 2)}
+
+
+def gguf_file(kvs, tensors):
+    """tensors: (name, dims in ggml order, type name); data is a deterministic byte pattern with f16 scales of 1/64
+    where the block formats keep them, so the values stay finite."""
+    head = b"GGUF" + struct.pack("<IQQ", 3, len(tensors), len(kvs)) + b"".join(kvs)
+    infos, blobs, offset = b"", [], 0
+    for name, dims, tname in tensors:
+        num, bv, bb = GGML[tname]
+        rows = 1
+        for d in dims[1:]:
+            rows *= d
+        nbytes = dims[0] // bv * bb * rows
+        blob = bytearray((i * 37 + 11) % 251 for i in range(nbytes))
+        if tname == "F32":
+            blob = bytearray(b"".join(struct.pack("<f", ((i % 17) - 8) / 16.0) for i in range(nbytes // 4)))
+        elif tname in ("F16", "BF16"):
+            blob = bytearray(b"".join(struct.pack("<H", 0x3C00 if tname == "F16" else 0x3F80) for _ in range(nbytes // 2)))
+        elif tname == "Q8_0":
+            for b in range(0, nbytes, 34):
+                blob[b:b + 2] = struct.pack("<H", 0x2400)
+        elif tname == "Q4_K":
+            for b in range(0, nbytes, 144):
+                blob[b:b + 4] = struct.pack("<HH", 0x2400, 0x2400)
+        elif tname == "Q6_K":
+            for b in range(0, nbytes, 210):
+                blob[b + 208:b + 210] = struct.pack("<H", 0x2400)
+        infos += gguf_str(name) + struct.pack("<I", len(dims)) + b"".join(struct.pack("<Q", d) for d in dims)
+        infos += struct.pack("<IQ", num, offset)
+        blobs.append(bytes(blob) + b"\0" * ((32 - nbytes % 32) % 32))
+        offset += len(blobs[-1])
+    out = head + infos
+    out += b"\0" * ((32 - len(out) % 32) % 32)
+    return out + b"".join(blobs)
+
+
+def gguf_qwen3(weight_type, vocab_extra=4):
+    """A 1-layer Qwen3 (hidden 32, intermediate 64, 2 heads of 16, 1 KV head) with a byte-level vocabulary."""
+    b2u = bytes_to_unicode()
+    tokens = [b2u[b] for b in range(256)] + ["ab", "abc", "<|im_start|>", "<think>"][:vocab_extra]
+    types = [1] * 256 + [1, 1, 3, 4][:vocab_extra]
+    V, H, I, D = len(tokens), 32, 64, 16
+    kvs = [gguf_kv("general.architecture", "str", "qwen3"), gguf_kv("general.alignment", "u32", 32),
+           gguf_kv("qwen3.block_count", "u32", 1), gguf_kv("qwen3.context_length", "u32", 128),
+           gguf_kv("qwen3.embedding_length", "u32", H), gguf_kv("qwen3.feed_forward_length", "u32", I),
+           gguf_kv("qwen3.attention.head_count", "u32", 2), gguf_kv("qwen3.attention.head_count_kv", "u32", 1),
+           gguf_kv("qwen3.attention.key_length", "u32", D), gguf_kv("qwen3.attention.value_length", "u32", D),
+           gguf_kv("qwen3.attention.layer_norm_rms_epsilon", "f32", 1e-6), gguf_kv("qwen3.rope.freq_base", "f32", 1e6),
+           gguf_kv("qwen3.pooling_type", "u32", 3), gguf_kv("tokenizer.ggml.model", "str", "gpt2"),
+           gguf_kv("tokenizer.ggml.pre", "str", "qwen2"), gguf_kv("tokenizer.ggml.tokens", "arr", tokens, "str"),
+           gguf_kv("tokenizer.ggml.token_type", "arr", types, "i32"),
+           gguf_kv("tokenizer.ggml.merges", "arr", ["a b", "ab c"], "str"),
+           gguf_kv("tokenizer.ggml.add_eos_token", "bool", 1)]
+    w = weight_type
+    tensors = [("token_embd.weight", [H, V], w), ("blk.0.attn_norm.weight", [H], "F32"),
+               ("blk.0.attn_q.weight", [H, 2 * D], w), ("blk.0.attn_k.weight", [H, D], w),
+               ("blk.0.attn_v.weight", [H, D], w), ("blk.0.attn_output.weight", [2 * D, H], w),
+               ("blk.0.attn_q_norm.weight", [D], "F32"), ("blk.0.attn_k_norm.weight", [D], "F32"),
+               ("blk.0.ffn_norm.weight", [H], "F32"), ("blk.0.ffn_gate.weight", [H, I], w),
+               ("blk.0.ffn_up.weight", [H, I], w), ("blk.0.ffn_down.weight", [I, H], w),
+               ("output_norm.weight", [H], "F32")]
+    return gguf_file(kvs, tensors)
+
+
+def gguf():
+    for t in ("F32", "F16", "BF16", "Q8_0"):
+        out("gguf", f"qwen3_{t.lower()}.gguf", gguf_qwen3(t))
+    out("gguf", "block_types.gguf", gguf_file([gguf_kv("general.architecture", "str", "test")],
+                                              [("q4k", [256, 2], "Q4_K"), ("q6k", [256, 1], "Q6_K"),
+                                               ("q8", [64, 3, 1, 2], "Q8_0")]))
+    nested = gguf_str("nested") + struct.pack("<IIQ", 9, 9, 2) + struct.pack("<IQ", 5, 1) + struct.pack("<i", -1) + \
+        struct.pack("<IQ", 8, 1) + gguf_str("x")
+    out("gguf", "nested_arrays.gguf", b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + nested)
+    out("gguf", "truncated.gguf", gguf_qwen3("F32")[:3000])
+    out("gguf", "empty.gguf", b"GGUF" + struct.pack("<IQQ", 3, 0, 0))
+
+
 # ---- dictionaries ---------------------------------------------------------------------------------------------
 JSON_TOKENS = [
     "{", "}", "[", "]", ":", ",", '"', "\\\"", "true", "false", "null", "-", "0", "-0", "1", "0.5", "1e3", "-1",
@@ -383,6 +496,11 @@ def dictionaries():
     dict_file("tokenizer_encode", ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|", "|>", "'s", "'ll", "'RE",
                                    "\r\n", "\u0085", "\u00a0", "\u3000", "\ufeff", "\u180e", "\u0301", "\u200d",
                                    "\ufffd", "\U0001f600", "\U000e0001", b"\xff", b"\xc0\x80", b"\xed\xa0\x80", b"\xe2\x82"])
+    dict_file("gguf", [b"GGUF", b"\x03\x00\x00\x00", b"\x00\x00\x00\x00\x00\x00\x00\x00",
+                       b"\xff\xff\xff\xff\xff\xff\xff\xff", b"\x09\x00\x00\x00", b"\x08\x00\x00\x00",
+                       b"\x0c\x00\x00\x00", b"\x1e\x00\x00\x00", "general.alignment", "general.architecture",
+                       "qwen3.block_count", "qwen3.embedding_length", "tokenizer.ggml.tokens",
+                       "tokenizer.ggml.merges", "tokenizer.ggml.token_type", "token_embd.weight", "blk.0.attn_q.weight"])
     dict_file("chrome_trace", q("traceEvents", "otherData", "ph", "ts", "dur", "pid", "tid", "name", "cat", "args",
                                 "id", "id2", "local", "global", "bp", "e", "s", "X", "B", "E", "i", "I", "C", "M",
                                 "t", "f", "b", "n", "p", "g", "process_name", "thread_name", "process_labels",
@@ -399,6 +517,7 @@ def main():
     tokenizer_load()
     tokenizer_encode()
     chrome_trace()
+    gguf()
     dictionaries()
 
 
