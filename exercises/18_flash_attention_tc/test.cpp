@@ -2,10 +2,12 @@
 // packed sequences with grouped-query heads (KV head g = h / (NH/NKV)), against ref_cpu's causal_attention (fp32,
 // all scores of a row at once) on the same bf16-rounded q, k and v; sequence lengths 1, 15, 16, 17, 100 and 257
 // (inside one tile, one short of it, exactly one, one past it, and many tiles with a ragged last one), head_dim 64
-// and 128, scores in the tens whose running maximum grows from tile to tile. Then README.md's budget: exactly the
-// number of tensor-core mma calls a causal tile loop needs, no more (no tile above the diagonal), no fewer.
+// and 128, scores in the tens whose running maximum grows from tile to tile; loads past a sequence's end must give
+// zeros and no row past it may be written. Then README.md's budget: exactly the number of tensor-core mma calls a
+// causal tile loop needs, no more (no tile above the diagonal), no fewer.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -50,8 +52,17 @@ Inputs random_inputs(int64_t T, int64_t NH, int64_t NKV, int64_t D, float qk_sca
           random_values(T * NKV * D, seed + 2)};
 }
 
+// A copy of x followed by 16 tokens (pad floats) of NaN: what lies past the last sequence's end.
+std::vector<float> nan_padded(const std::vector<float>& x, int64_t pad) {
+  std::vector<float> y(x);
+  y.resize(x.size() + static_cast<size_t>(pad), std::nanf(""));
+  return y;
+}
+
 // Runs the learner's function for every (sequence b, head h) and compares the whole output with the reference;
-// checks each call's mma count against the budget.
+// checks each call's mma count against the budget. The sequences run from the last to the first, so rows written
+// past a sequence's end overwrite the next one's finished output and show; after the last sequence q, k and v
+// hold a tile of NaN (loads past len must give zeros, not memory) and out a tile that must stay untouched.
 void check(const std::vector<int64_t>& lengths, int64_t NH, int64_t NKV, int64_t D, const Inputs& in,
            const std::string& what) {
   SCOPED_TRACE(what + ", NH = " + std::to_string(NH) + ", NKV = " + std::to_string(NKV) + ", D = " +
@@ -60,15 +71,18 @@ void check(const std::vector<int64_t>& lengths, int64_t NH, int64_t NKV, int64_t
   for (int64_t len : lengths) offsets.push_back(offsets.back() + len);
   const int64_t T = offsets.back(), B = static_cast<int64_t>(lengths.size());
   const std::vector<float> q = rounded_to_bf16(in.q), k = rounded_to_bf16(in.k), v = rounded_to_bf16(in.v);
-  std::vector<float> want(static_cast<size_t>(T * NH * D)), got(want.size(), 99.0f);
+  std::vector<float> want(static_cast<size_t>(T * NH * D));
   qwen3::cpu::causal_attention(q.data(), k.data(), v.data(), offsets.data(), B, NH, NKV, D, want.data());
-  for (int64_t b = 0; b < B; ++b) {
+  // the learner gets the unrounded inputs: rounding them is part of loading the tiles
+  const std::vector<float> lq = nan_padded(in.q, 16 * NH * D), lk = nan_padded(in.k, 16 * NKV * D),
+                           lv = nan_padded(in.v, 16 * NKV * D);
+  std::vector<float> got(want.size() + static_cast<size_t>(16 * NH * D), 99.0f);
+  for (int64_t b = B - 1; b >= 0; --b) {
     for (int64_t h = 0; h < NH; ++h) {
       const int64_t g = h / (NH / NKV), start = offsets[b], len = lengths[static_cast<size_t>(b)];
       learner::TensorCore tc;
-      // the learner gets the unrounded inputs: rounding them is part of loading the tiles
-      learner::flash_attention_tc(in.q.data() + (start * NH + h) * D, in.k.data() + (start * NKV + g) * D,
-                                  in.v.data() + (start * NKV + g) * D, len, D, NH * D, NKV * D, tc,
+      learner::flash_attention_tc(lq.data() + (start * NH + h) * D, lk.data() + (start * NKV + g) * D,
+                                  lv.data() + (start * NKV + g) * D, len, D, NH * D, NKV * D, tc,
                                   got.data() + (start * NH + h) * D);
       EXPECT_EQ(tc.mma_count(), mma_budget(len, D))
           << "sequence " << b << " (" << len << " tokens), head " << h << ": tc.mma was called " << tc.mma_count()
@@ -78,6 +92,11 @@ void check(const std::vector<int64_t>& lengths, int64_t NH, int64_t NKV, int64_t
              "some scores or values were not computed on the tensor core";
     }
   }
+  for (size_t i = want.size(); i < got.size(); ++i) {
+    ASSERT_EQ(got[i], 99.0f) << what << ": out was written past the last sequence's end (float " << i - want.size()
+                             << " after it): write only the rows q0 + r < len";
+  }
+  got.resize(want.size());
   EXPECT_TRUE(close_to(got, want, kTol, what));
 }
 
