@@ -5,8 +5,10 @@
 // (tile_order.h), and compares C with a plain GEMM. A wrong swizzle, fragment row, chunk or
 // accumulator position gives wrong numbers here. The tiling the GPU verified first (128×128×32, warps of 64×32)
 // runs beside the others (step09::Tilings), so the emulator itself is held to hardware-checked ground.
+// The whole-tile form of mma_m16n8k16 (what exercise 18_flash_attention_tc calls) is checked against a plain product.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -135,6 +137,40 @@ TEST(GemmFragmentLayout, EmulationCatchesLayoutMistakes) {
   const Findings shifted = emulate_and_compare<step09::Tile, HalfFourRowsDown>(64, 64, 32);
   EXPECT_GT(shifted.wrong, 0);
   EXPECT_NE(shifted.first_wrong.find("written 2 times"), std::string::npos) << shifted.first_wrong;
+}
+
+}  // namespace
+
+namespace {
+
+// The whole-tile mma (exercise 18_flash_attention_tc's) is the plain product of its bf16 tiles added to D: every
+// element against a double-precision sum of the same products (fp32 accumulation of 16 terms: a few ulps).
+TEST(GemmFragmentLayout, WholeTileMmaIsThePlainProduct) {
+  TileA a;
+  TileB b;
+  TileC d;
+  for (int m = 0; m < 16; ++m) {
+    for (int k = 0; k < 16; ++k) a[m][k] = f32_to_bf16(random_symmetric(11, 1, static_cast<uint64_t>(16 * m + k)));
+  }
+  for (int k = 0; k < 16; ++k) {
+    for (int n = 0; n < 8; ++n) b[k][n] = f32_to_bf16(random_symmetric(11, 2, static_cast<uint64_t>(8 * k + n)));
+  }
+  for (int m = 0; m < 16; ++m) {
+    for (int n = 0; n < 8; ++n) d[m][n] = static_cast<float>(m - n);  // D is added to, not overwritten
+  }
+  const TileC before = d;
+  mma_m16n8k16(d, a, b);
+  for (int m = 0; m < 16; ++m) {
+    for (int n = 0; n < 8; ++n) {
+      double want = before[m][n], mag = std::fabs(before[m][n]);
+      for (int k = 0; k < 16; ++k) {
+        const double p = static_cast<double>(bf16_to_f32(a[m][k])) * bf16_to_f32(b[k][n]);
+        want += p;
+        mag += std::fabs(p);
+      }
+      EXPECT_NEAR(d[m][n], want, 1e-6 * mag) << "D[" << m << "][" << n << "]";
+    }
+  }
 }
 
 }  // namespace

@@ -8,7 +8,8 @@
 //
 // The index math is a parameter: a layout struct L with static swizzle, a_row, b_row and acc (KernelLayout<T>
 // holds the kernel's own, from cuda_opt/gemm/09_layout.h). Used by tests/test_gemm_fragment_layout.cpp (the
-// kernel's layout and known mistakes) and by exercise 17_mma_fragments (the learner's layout).
+// kernel's layout and known mistakes) and by exercise 17_mma_fragments (the learner's layout). The whole-tile form
+// of mma_m16n8k16 (TileA, TileB, TileC) is what exercise 18_flash_attention_tc calls.
 #pragma once
 #include <array>
 #include <cmath>
@@ -92,6 +93,38 @@ inline void mma_m16n8k16(Acc& d, const Lanes4& a, const Lanes2& b) {
       for (int k = 0; k < 16; ++k) s += A[r][k] * B[k][c];
       d[l][i] += s;
     }
+  }
+}
+
+// The same instruction for code that thinks in tiles rather than lanes (exercise 18_flash_attention_tc):
+// A [16 m][16 k] and B [16 k][8 n] in bf16, D [16 m][8 n] in fp32. Packs each lane's registers exactly as the
+// fragment layout above says (two bf16 per 32-bit register, the lower index in the low half), runs the lane-level
+// emulation, and unpacks D the same way.
+using TileA = std::array<std::array<uint16_t, 16>, 16>;
+using TileB = std::array<std::array<uint16_t, 8>, 16>;
+using TileC = std::array<std::array<float, 8>, 16>;
+
+inline uint32_t pack(uint16_t lo_half, uint16_t hi_half) { return lo_half | static_cast<uint32_t>(hi_half) << 16; }
+
+// D = A·B + D on whole tiles: D[m][n] += Σ_k A[m][k] · B[k][n], bf16 products summed in fp32
+inline void mma_m16n8k16(TileC& d, const TileA& a, const TileB& b) {
+  Lanes4 af;
+  Lanes2 bf;
+  Acc df;
+  for (int l = 0; l < 32; ++l) {
+    const int g = l / 4, t = l % 4;
+    af[l] = {pack(a[g][2 * t], a[g][2 * t + 1]), pack(a[g + 8][2 * t], a[g + 8][2 * t + 1]),
+             pack(a[g][2 * t + 8], a[g][2 * t + 9]), pack(a[g + 8][2 * t + 8], a[g + 8][2 * t + 9])};
+    bf[l] = {pack(b[2 * t][g], b[2 * t + 1][g]), pack(b[2 * t + 8][g], b[2 * t + 9][g])};
+    df[l] = {d[g][2 * t], d[g][2 * t + 1], d[g + 8][2 * t], d[g + 8][2 * t + 1]};
+  }
+  mma_m16n8k16(df, af, bf);
+  for (int l = 0; l < 32; ++l) {
+    const int g = l / 4, t = l % 4;
+    d[g][2 * t] = df[l][0];
+    d[g][2 * t + 1] = df[l][1];
+    d[g + 8][2 * t] = df[l][2];
+    d[g + 8][2 * t + 1] = df[l][3];
   }
 }
 
