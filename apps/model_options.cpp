@@ -7,6 +7,7 @@
 #include "apps/cli_checks.h"
 #include "core/error.h"
 #include "core/model_dir.h"
+#include "core/regular_file.h"
 #include "ref_cpu/threads.h"
 
 namespace qwen3::cli {
@@ -57,7 +58,7 @@ std::unique_ptr<Backend> ModelOptions::make_backend(const std::string& name) con
 Tokenizer ModelOptions::make_tokenizer() const {
   if (random_weights) return Tokenizer::from_dir(data_dir() + "/tokenizer");
   const std::string dir = resolved_model_dir();
-  if (!std::filesystem::is_directory(dir)) throw IoError("model directory " + dir + " does not exist");
+  require_directory(dir, "model directory");
   return Tokenizer::from_dir(dir);
 }
 

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/regular_file.h"
 
 namespace qwen3 {
 
@@ -16,7 +17,7 @@ std::string default_model_dir() { return data_dir() + "/tiny-qwen3"; }
 
 ModelConfig load_model_config(const std::string& dir) {
   namespace fs = std::filesystem;
-  if (!fs::is_directory(dir)) throw IoError("model directory " + dir + " does not exist");
+  require_directory(dir, "model directory");
   const std::string path = (fs::path(dir) / "config.json").string();
   if (!fs::exists(path)) throw IoError("model directory " + dir + " has no config.json");
   return ModelConfig::from_file(path);
