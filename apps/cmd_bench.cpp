@@ -7,6 +7,8 @@
 // Timing: each cell runs `--warmup` untimed passes, then `--repeats` timed ones. Backend::forward returns the
 // embeddings on the host, so its wall time includes everything a caller waits for (a GPU is synchronised).
 // Every sequence of a batch is one request; its latency is the wall time of its batch.
+// A cell that cannot run (out of memory, invalid) is a row saying why, and one stderr line lists them at the end;
+// a grid where no cell ran exits 1 with that list.
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +20,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <new>
 #include <sstream>
@@ -185,6 +188,38 @@ void run_cell(Backend& backend, const BenchArgs& a, Cell& cell, const std::funct
     cell.detail = e.what();
   }
   if (!cell.ok()) cell.seconds.clear();
+}
+
+// ---- the failed cells, on one line ---------------------------------------------------------------------
+
+struct FailureSummary {
+  size_t cells = 0;  // how many cells did not run
+  std::string text;  // per status: the cells ("seq × batch") and the first one's reason, cut short
+};
+
+// E.g. "out_of_memory at seq×batch 16×100000000, 40000×100000000 (batch 100000000 × 16 tokens on cpu needs ...); invalid: ...".
+FailureSummary summarize_failures(const std::vector<Cell>& cells) {
+  FailureSummary s;
+  std::vector<std::string> statuses;  // in the order first seen
+  std::map<std::string, std::pair<std::string, std::string>> by_status;  // status -> (cells, first reason)
+  for (const Cell& c : cells) {
+    if (c.ok()) continue;
+    ++s.cells;
+    auto [it, is_new] = by_status.try_emplace(c.status);
+    if (is_new) {
+      statuses.push_back(c.status);
+      it->second.second = c.detail.size() > 160 ? c.detail.substr(0, 157) + "..." : c.detail;
+    }
+    std::string& list = it->second.first;
+    if (!list.empty()) list += ", ";
+    list.append(std::to_string(c.seq)).append("×").append(std::to_string(c.batch));
+  }
+  for (const std::string& status : statuses) {
+    const auto& [list, reason] = by_status.at(status);
+    if (!s.text.empty()) s.text += "; ";
+    s.text.append(status).append(" at seq×batch ").append(list).append(" (").append(reason).append(")");
+  }
+  return s;
 }
 
 // ---- output ----------------------------------------------------------------------------------------
@@ -425,6 +460,10 @@ void run_bench(BenchArgs& a) {
     if (!a.csv.empty()) write_csv(a.csv, done, a, info);
     if (!a.json.empty()) write_json(a.json, done, a, info, c);
   }
+  // A grid where no cell ran measured nothing: an error (exit 1), not a table of failures that exits 0.
+  const FailureSummary failed = summarize_failures(cells);
+  if (failed.cells == cells.size()) throw Error("bench: no cell produced a figure: " + failed.text);
+  if (failed.cells > 0) std::cerr << "bench: " << failed.cells << " of " << cells.size() << " cells failed: " << failed.text << "\n";
 }
 
 }  // namespace

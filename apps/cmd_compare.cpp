@@ -4,15 +4,16 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
-#include <map>
-#include <set>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "apps/cli_checks.h"
 #include "apps/commands.h"
 #include "apps/model_options.h"
 #include "apps/read_texts.h"
 #include "apps/verbatim_texts.h"
+#include "core/compare_outputs.h"
 #include "core/embed.h"
 #include "core/error.h"
 #include "core/pooling.h"
@@ -60,40 +61,23 @@ StateDiff diff_state(const std::vector<float>& a, const std::vector<float>& b, c
 
 // With --ops: one row per op of every layer, matched by name (core/backend.h: kOpNames). A backend that fuses
 // ops (cuda_opt) records only the outputs that exist in its memory; ops only one backend recorded are listed
-// once, as fused, and not compared.
+// once, as fused, and not compared. Ops recorded in some layers only are an error (core/compare_outputs.h).
 // Returns the name of the first op (in the order the pass runs them) beyond the tolerance, "" if none.
-std::string print_ops(const ForwardOutput& oa, const ForwardOutput& ob, const Tolerance& tol) {
-  std::map<std::string, const OpOutput*> in_b;
-  for (const OpOutput& y : ob.op_outputs) in_b[y.name] = &y;
+std::string print_ops(const NamedOutput& a, const NamedOutput& b, const ModelConfig& c, const Tolerance& tol) {
+  const OpPairs ops = pair_ops(a, b, c);
   std::printf("\n%-28s %14s %16s  %s\n", "op", "max|a-b|", "||a-b||/||b||", "");
   std::string first_fail;
-  int compared = 0;
-  std::set<std::string> fused;  // op names (without the layer) that one backend does not record
-  for (const OpOutput& x : oa.op_outputs) {
-    const auto it = in_b.find(x.name);
-    if (it == in_b.end()) {
-      fused.insert(x.name.substr(x.name.find(" / ") + 3));
-      continue;
-    }
-    const OpOutput& y = *it->second;
-    in_b.erase(it);
-    if (x.values.size() != y.values.size()) {
-      throw Error("--ops: op '" + x.name + "' has " + std::to_string(x.values.size()) + " values in one backend and " +
-                  std::to_string(y.values.size()) + " in the other");
-    }
+  for (const auto& [x, y] : ops.pairs) {
     double max_abs = 0;
-    for (size_t k = 0; k < x.values.size(); ++k) max_abs = std::max(max_abs, std::abs(double(x.values[k]) - y.values[k]));
-    const double rel = relative_error(x.values.data(), y.values.data(), static_cast<int64_t>(x.values.size()));
+    for (size_t k = 0; k < x->values.size(); ++k) max_abs = std::max(max_abs, std::abs(double(x->values[k]) - y->values[k]));
+    const double rel = relative_error(x->values.data(), y->values.data(), static_cast<int64_t>(x->values.size()));
     const bool ok = rel <= tol.layer_rel;
-    if (!ok && first_fail.empty()) first_fail = x.name;
-    ++compared;
-    std::printf("%-28s %14.3e %16.3e  %s\n", x.name.c_str(), max_abs, rel, ok ? "PASS" : "FAIL");
+    if (!ok && first_fail.empty()) first_fail = x->name;
+    std::printf("%-28s %14.3e %16.3e  %s\n", x->name.c_str(), max_abs, rel, ok ? "PASS" : "FAIL");
   }
-  for (const auto& [name, op] : in_b) fused.insert(name.substr(name.find(" / ") + 3));
-  if (compared == 0) throw Error("--ops: the two backends recorded no op under the same name");
-  if (!fused.empty()) {
+  if (!ops.fused.empty()) {
     std::string list;
-    for (const std::string& f : fused) {
+    for (const std::string& f : ops.fused) {
       if (!list.empty()) list += ", ";
       list += f;
     }
@@ -146,6 +130,10 @@ int run_compare(const CompareArgs& a) {
   auto B = a.model.make_backend(names[1]);
   const auto* exercise = dynamic_cast<const exercises::ExerciseBackend*>(names[1] == "exercise" ? B.get() : A.get());
   const ModelConfig& c = A->config();
+  if (B->config().to_json() != c.to_json()) {
+    throw Error("compare: " + names[0] + " and " + names[1] + " loaded different model configs (" + describe(c) +
+                " vs " + describe(B->config()) + ")");
+  }
   const int64_t H = c.hidden_size;
 
   std::vector<std::vector<int32_t>> seqs;
@@ -165,6 +153,8 @@ int run_compare(const CompareArgs& a) {
   opt.keep_op_outputs = a.ops;
   const ForwardOutput oa = A->forward(batch, opt);
   const ForwardOutput ob = B->forward(batch, opt);
+  const NamedOutput na{names[0], oa}, nb{names[1], ob};
+  require_comparable_states(na, nb, c, batch);
 
   const Tolerance tol = tolerance_for(names[0], names[1]);
   std::printf("compare %s vs %s: %s, %lld sequences, %lld tokens\n", names[0].c_str(), names[1].c_str(),
@@ -176,7 +166,7 @@ int run_compare(const CompareArgs& a) {
   std::printf("\n%-13s %14s %16s %18s  %s\n", "state after", "max|a-b|", "||a-b||/||b||", "min cos(last tok)", "");
   bool pass = true;
   double worst_rel = 0;
-  const size_t n_states = std::min(oa.hidden_states.size(), ob.hidden_states.size());
+  const size_t n_states = oa.hidden_states.size();  // = ob's: require_comparable_states
   for (size_t l = 0; l < n_states; ++l) {
     const StateDiff d = diff_state(oa.hidden_states[l], ob.hidden_states[l], batch, H);
     const bool ok = d.rel <= tol.layer_rel;
@@ -188,7 +178,7 @@ int run_compare(const CompareArgs& a) {
   }
   std::string first_fail;
   if (a.ops) {
-    first_fail = print_ops(oa, ob, tol);
+    first_fail = print_ops(na, nb, c, tol);
     pass = pass && first_fail.empty();
   }
   std::printf("\n%-10s %8s %18s  %s\n", "sequence", "tokens", "embedding cos", "");

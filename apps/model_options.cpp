@@ -7,6 +7,7 @@
 #include "apps/cli_checks.h"
 #include "core/error.h"
 #include "core/model_dir.h"
+#include "core/regular_file.h"
 #include "ref_cpu/threads.h"
 
 namespace qwen3::cli {
@@ -56,9 +57,7 @@ std::unique_ptr<Backend> ModelOptions::make_backend(const std::string& name) con
 
 Tokenizer ModelOptions::make_tokenizer() const {
   if (random_weights) return Tokenizer::from_dir(data_dir() + "/tokenizer");
-  const std::string model = resolved_model_dir();
-  if (!std::filesystem::exists(model)) throw IoError("model directory " + model + " does not exist");
-  return load_model_tokenizer(model);  // DIR/tokenizer.json, or a GGUF file's tokenizer
+  return load_model_tokenizer(resolved_model_dir());  // DIR/tokenizer.json, or a GGUF file's tokenizer
 }
 
 }  // namespace qwen3::cli

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/regular_file.h"
 #include "core/json_read.h"
 
 namespace qwen3 {
@@ -124,11 +125,8 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j, const std::string& s
 }
 
 ModelConfig ModelConfig::from_file(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw IoError("cannot read " + path);
-  std::ostringstream text;
-  text << f.rdbuf();
-  return from_json(parse_json(text.str(), path), path);
+  // A config.json is a few hundred bytes; 16 MiB is far beyond any real one.
+  return from_json(parse_json(read_regular_file(path, "config file", uint64_t{16} << 20), path), path);
 }
 
 nlohmann::json ModelConfig::to_json() const {

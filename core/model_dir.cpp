@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/gguf.h"
 #include "core/gguf_model.h"
+#include "core/regular_file.h"
 #include "core/safetensors.h"
 
 namespace qwen3 {
@@ -24,7 +25,9 @@ std::string default_model_dir() { return data_dir() + "/tiny-qwen3"; }
 std::string gguf_file_of(const std::string& model) {
   std::error_code ec;
   if (!fs::exists(model, ec)) throw IoError("model directory " + model + " does not exist");
-  if (!fs::is_directory(model, ec)) return model;  // a file: read as GGUF (GgufFile says so if it is not one)
+  // A regular file is read as GGUF (GgufFile says so if it is not one); a device, FIFO or socket is refused here.
+  if (fs::is_regular_file(model, ec)) return model;
+  require_directory(model, "model directory");
   if (fs::exists(fs::path(model) / "config.json", ec)) return "";
   std::vector<std::string> found;
   for (const fs::directory_entry& e : fs::directory_iterator(model, ec))

@@ -48,6 +48,7 @@
 
 #include "core/error.h"
 #include "core/json_read.h"
+#include "core/regular_file.h"
 
 namespace qwen3 {
 namespace {
@@ -166,33 +167,22 @@ Entry parse_entry(const std::string& path, const std::string& name, const ordere
   return e;
 }
 
-// Closes a file descriptor when it goes out of scope.
-struct FdGuard {
-  int fd;
-  ~FdGuard() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 }  // namespace
 
 // Maps `path` read-only and validates its header (see the layout above). The mapping stays until the
 // destructor; every TensorView points into it.
 SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
   // 1. Open and size the file.
-  FdGuard fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (fd.fd < 0) throw IoError("cannot open " + path + ": " + std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd.fd, &st) != 0) throw IoError("cannot stat " + path + ": " + std::strerror(errno));
-  if (!S_ISREG(st.st_mode)) throw IoError(path + " is not a regular file");
-  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  //    (RegularFile: a FIFO or a device is refused before anything waits on it.)
+  const RegularFile file(path, "safetensors file");
+  const uint64_t size = file.size();
   if (size < 8)
     throw FormatError(path + ": file is truncated (" + std::to_string(size) +
                       " bytes; a safetensors file starts with an 8-byte header length)");
 
   // 2. Map the whole file. MAP_PRIVATE + PROT_READ: we never write, and nobody else sees our pages.
   //    (The descriptor can be closed right after: the mapping keeps its own reference to the file.)
-  void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.fd, 0);
+  void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, file.fd(), 0);
   if (m == MAP_FAILED) throw IoError("cannot map " + path + ": " + std::strerror(errno));
   map_ = m;
   map_size_ = size;
@@ -290,8 +280,7 @@ const TensorView* SafetensorsFile::find(const std::string& name) const {
 // a name found in two files is a FormatError.
 SafetensorsCheckpoint::SafetensorsCheckpoint(const std::string& dir) : dir_(dir) {
   std::error_code ec;
-  if (!fs::exists(dir, ec)) throw IoError("model directory " + dir + " does not exist");
-  if (!fs::is_directory(dir, ec)) throw IoError("model directory " + dir + " is not a directory");
+  require_directory(dir, "model directory");
 
   // Takes ownership of an opened file and indexes its tensors.
   const auto add_file = [this](std::unique_ptr<SafetensorsFile> f) {
@@ -315,11 +304,8 @@ SafetensorsCheckpoint::SafetensorsCheckpoint(const std::string& dir) : dir_(dir)
   }
 
   // Sharded: read and validate the index.
-  std::ifstream in(index_path, std::ios::binary);
-  if (!in) throw IoError("cannot read " + index_path + ": " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  const nlohmann::json index = parse_json(text.str(), index_path);
+  // An 8B model's index is ~30 KB; 256 MiB is far beyond any real one.
+  const nlohmann::json index = parse_json(read_regular_file(index_path, "shard index", uint64_t{256} << 20), index_path);
   if (!index.is_object()) throw FormatError(index_path + ": is a JSON " + std::string(index.type_name()) + ", not an object");
   if (!index.contains("weight_map")) throw FormatError(index_path + ": no \"weight_map\" field");
   const nlohmann::json& weight_map = index["weight_map"];

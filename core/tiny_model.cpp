@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/regular_file.h"
 #include "core/safetensors.h"
 #include "core/weights.h"
 
@@ -36,10 +37,13 @@ static void write_text(const fs::path& path, const std::string& text) {
 
 void write_tiny_model(const std::string& out_dir, const std::string& tokenizer_dir, uint64_t seed) {
   const fs::path out(out_dir), tok(tokenizer_dir);
+  std::error_code exists_ec;
+  if (fs::exists(tok, exists_ec)) require_directory(tokenizer_dir, "tokenizer directory");  // absent: "is missing" below
   for (const char* name : {"tokenizer.json", "tokenizer_config.json"}) {
     if (!fs::exists(tok / name)) {
       throw IoError("tokenizer file " + (tok / name).string() + " is missing: run scripts/setup.sh first");
     }
+    RegularFile((tok / name).string(), "tokenizer file");  // a FIFO or a device is refused before it is copied
   }
   std::error_code ec;
   fs::create_directories(out / "1_Pooling", ec);

@@ -168,6 +168,33 @@ TEST_F(Bench, CellsThatDoNotFitAreReportedNotCrashedOn) {
   EXPECT_EQ(rows[1].at("fraction_of_peak"), "");
   EXPECT_NE(r.out.find("out_of_memory  batch 100000000 × 16 tokens on cpu needs"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("max_position_embeddings"), std::string::npos) << r.out;
+  // ... and one stderr line at the end names the failed cells and why
+  EXPECT_NE(r.err.find("bench: 3 of 4 cells failed: out_of_memory at seq×batch 16×100000000, 40000×100000000 (batch "
+                       "100000000 × 16 tokens on cpu needs"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("; invalid at seq×batch 40000×1 ("), std::string::npos) << r.err;
+}
+
+TEST_F(Bench, AGridWhereNoCellRanIsAnError) {
+  // Every cell out of memory or too long for the model: nothing measured, so exit 1 with one error line that lists
+  // the cells and why; the table (and the CSV) still show each cell.
+  const auto r = cli("bench --seq 40000 --batch 1,100000000 --warmup 0 --repeats 1 --peak-tflops 1 --csv " +
+                     tmp.file("none.csv"));
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  const std::string expected = "error: bench: no cell produced a figure: invalid at seq×batch 40000×1 (";
+  EXPECT_NE(r.err.find(expected), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("; out_of_memory at seq×batch 40000×100000000 ("), std::string::npos) << r.err;
+  size_t error_lines = 0;
+  for (size_t at = r.err.find("error: "); at != std::string::npos; at = r.err.find("error: ", at + 1)) ++error_lines;
+  EXPECT_EQ(error_lines, 1u) << r.err;
+  const size_t line_start = r.err.find(expected);
+  EXPECT_EQ(r.err.find('\n', line_start), r.err.size() - 1) << "the error is the last line, one line: " << r.err;
+  std::vector<std::string> header;
+  const auto rows = read_csv(tmp.file("none.csv"), &header);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].at("status"), "invalid");
+  EXPECT_EQ(rows[1].at("status"), "out_of_memory");
 }
 
 TEST_F(Bench, BadArguments) {
@@ -184,7 +211,10 @@ TEST_F(Bench, BadArguments) {
 
 // scripts/bench_pytorch.py must write what qwen3emb bench writes: its logic is importable without torch.
 TEST_F(Bench, PytorchPeerScriptAgreesWithTheCpp) {
-  if (qwen3::test::run_command("python3 --version").status != 0) GTEST_SKIP() << "no python3";
+  if (qwen3::test::run_command("python3 --version").status != 0) {
+    if (qwen3::test::strict()) FAIL() << "no python3 (QWEN3_STRICT=1)";
+    GTEST_SKIP() << "no python3";
+  }
   const std::string scripts = std::string(QWEN3_SOURCE_DIR) + "/scripts";
   const std::string program =
       "import json, sys; sys.path.insert(0, " + nlohmann::json(scripts).dump() + "); import bench_pytorch as b\n"
@@ -227,6 +257,7 @@ TEST_F(Bench, PytorchPeerScriptAgreesWithTheCpp) {
 // scripts/plot_bench.py draws the figures from a bench CSV (Debian's python3-matplotlib).
 TEST_F(Bench, PlotsFromTheCsv) {
   if (qwen3::test::run_command("/usr/bin/python3 -c 'import matplotlib'").status != 0) {
+    if (qwen3::test::strict()) FAIL() << "no matplotlib for /usr/bin/python3 (QWEN3_STRICT=1)";
     GTEST_SKIP() << "no matplotlib for /usr/bin/python3 (apt install python3-matplotlib)";
   }
   const auto r = cli("bench --seq 8,16 --batch 1,2 --warmup 0 --repeats 1 --csv " + tmp.file("b.csv"));

@@ -21,6 +21,7 @@ using namespace qwen3;
 TEST(GoldenHF, TinyModelMatchesTransformers) {
   const std::string golden = qwen3::test::test_data("golden_hf.json");
   if (!std::filesystem::exists(golden)) {
+    if (qwen3::test::strict()) FAIL() << "tests/data/golden_hf.json is missing (QWEN3_STRICT=1)";
     GTEST_SKIP() << "tests/data/golden_hf.json does not exist yet: it must come from transformers "
                     "(run scripts/make_golden.py where torch and transformers are installed); "
                     "no session has had such a machine so far";

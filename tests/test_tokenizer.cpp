@@ -9,7 +9,9 @@
 #include <utf8proc.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -540,6 +542,159 @@ TEST(TokenizerParity, CorpusCoversEnough) {
   }
   EXPECT_GE(long_texts, 3);
   EXPECT_EQ(empty, 1);
+}
+
+// The code points of a valid UTF-8 text (the corpus is JSON: always valid).
+std::vector<char32_t> code_points(const std::string& s) {
+  std::vector<char32_t> cps;
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+  for (utf8proc_ssize_t i = 0, n = static_cast<utf8proc_ssize_t>(s.size()); i < n;) {
+    utf8proc_int32_t cp = 0;
+    const utf8proc_ssize_t used = utf8proc_iterate(p + i, n - i, &cp);
+    if (used <= 0) throw std::runtime_error("corpus text is not valid UTF-8");
+    cps.push_back(static_cast<char32_t>(cp));
+    i += used;
+  }
+  return cps;
+}
+
+bool any_cp(const std::string& t, char32_t lo, char32_t hi) {
+  for (char32_t cp : code_points(t)) {
+    if (cp >= lo && cp <= hi) return true;
+  }
+  return false;
+}
+
+bool any_category(const std::string& t, std::initializer_list<utf8proc_category_t> cats) {
+  for (char32_t cp : code_points(t)) {
+    const utf8proc_category_t k = utf8proc_category(static_cast<utf8proc_int32_t>(cp));
+    if (std::find(cats.begin(), cats.end(), k) != cats.end()) return true;
+  }
+  return false;
+}
+
+// `apostrophe` + `suffix` (either case, as the split regex's (?i:'s|'t|...)) not followed by a letter.
+bool has_contraction(const std::string& t, const std::string& apostrophe, std::string suffix, bool upper) {
+  if (upper) std::transform(suffix.begin(), suffix.end(), suffix.begin(), [](char ch) { return char(ch - 32); });
+  const std::string needle = apostrophe + suffix;
+  for (size_t at = t.find(needle); at != std::string::npos; at = t.find(needle, at + 1)) {
+    const size_t end = at + needle.size();
+    if (end == t.size() || !std::isalpha(static_cast<unsigned char>(t[end]))) return true;
+  }
+  return false;
+}
+
+// The longest run of one repeated byte.
+size_t longest_byte_run(const std::string& t) {
+  size_t best = 0, run = 0;
+  for (size_t i = 0; i < t.size(); ++i) {
+    run = i > 0 && t[i] == t[i - 1] ? run + 1 : 1;
+    best = std::max(best, run);
+  }
+  return best;
+}
+
+bool has_digit_run(const std::string& t, size_t n) {
+  size_t run = 0;
+  for (char ch : t) {
+    run = ch >= '0' && ch <= '9' ? run + 1 : 0;
+    if (run >= n) return true;
+  }
+  return false;
+}
+
+// The hard cases the parity corpus was built for, each with a test on one text and how many texts must pass it.
+// Invalid UTF-8 itself cannot be in a JSON corpus: it is replaced by U+FFFD before encoding (sanitize_utf8,
+// checked byte for byte against Python in Utf8.SanitizeMatchesPythonReplace), so the corpus holds U+FFFD.
+struct HardCase {
+  std::string name;
+  size_t min_texts;
+  std::function<bool(const std::string&)> holds;
+};
+
+std::vector<HardCase> hard_cases() {
+  std::vector<HardCase> cases = {
+      {"CJK ideographs", 10, [](const std::string& t) { return any_cp(t, 0x4E00, 0x9FFF); }},
+      {"kana", 3, [](const std::string& t) { return any_cp(t, 0x3040, 0x30FF); }},
+      {"hangul", 3, [](const std::string& t) { return any_cp(t, 0xAC00, 0xD7AF); }},
+      {"emoji ZWJ sequence", 3,
+       [](const std::string& t) { return any_cp(t, 0x200D, 0x200D) && any_cp(t, 0x1F300, 0x1FAFF); }},
+      {"emoji skin-tone modifier", 1, [](const std::string& t) { return any_cp(t, 0x1F3FB, 0x1F3FF); }},
+      {"flag (regional indicators)", 1, [](const std::string& t) { return any_cp(t, 0x1F1E6, 0x1F1FF); }},
+      {"combining mark", 5,
+       [](const std::string& t) {
+         return any_category(t, {UTF8PROC_CATEGORY_MN, UTF8PROC_CATEGORY_MC, UTF8PROC_CATEGORY_ME});
+       }},
+      {"NFD input (NFC changes it)", 5, [](const std::string& t) { return nfc(t) != t; }},
+      {"Hebrew (right to left)", 1, [](const std::string& t) { return any_cp(t, 0x0590, 0x05FF); }},
+      {"Arabic (right to left)", 3, [](const std::string& t) { return any_cp(t, 0x0600, 0x06FF); }},
+      {"bidi control marks", 1,
+       [](const std::string& t) {
+         return any_cp(t, 0x200E, 0x200F) || any_cp(t, 0x202A, 0x202E) || any_cp(t, 0x2066, 0x2069);
+       }},
+      {"run of 10+ ASCII digits (split one by one)", 2, [](const std::string& t) { return has_digit_run(t, 10); }},
+      {"non-ASCII decimal digits", 1,
+       [](const std::string& t) {
+         for (char32_t cp : code_points(t)) {
+           if (cp > 0x7F && utf8proc_category(static_cast<utf8proc_int32_t>(cp)) == UTF8PROC_CATEGORY_ND) return true;
+         }
+         return false;
+       }},
+      {"CRLF", 2, [](const std::string& t) { return t.find("\r\n") != std::string::npos; }},
+      {"lone CR", 1,
+       [](const std::string& t) {
+         for (size_t i = 0; i < t.size(); ++i) {
+           if (t[i] == '\r' && (i + 1 == t.size() || t[i + 1] != '\n')) return true;
+         }
+         return false;
+       }},
+      {"tab", 3, [](const std::string& t) { return t.find('\t') != std::string::npos; }},
+      {"run of 4+ spaces", 3, [](const std::string& t) { return t.find("    ") != std::string::npos; }},
+      {"run of 3+ newlines", 1, [](const std::string& t) { return t.find("\n\n\n") != std::string::npos; }},
+      {"Unicode spaces (NBSP, U+2000..U+200A, U+3000)", 1,
+       [](const std::string& t) { return any_cp(t, 0xA0, 0xA0) || any_cp(t, 0x2000, 0x200A) || any_cp(t, 0x3000, 0x3000); }},
+      {"zero-width space or non-joiner", 1, [](const std::string& t) { return any_cp(t, 0x200B, 0x200C); }},
+      {"byte-order mark", 1, [](const std::string& t) { return any_cp(t, 0xFEFF, 0xFEFF); }},
+      {"special token <|im_start|> in text", 1, [](const std::string& t) { return t.find("<|im_start|>") != std::string::npos; }},
+      {"special token <|im_end|> in text", 1, [](const std::string& t) { return t.find("<|im_end|>") != std::string::npos; }},
+      {"special token <|endoftext|> in text", 1,
+       [](const std::string& t) { return t.find("<|endoftext|>") != std::string::npos; }},
+      {"control character (C0 other than tab/LF/CR, or DEL)", 2,
+       [](const std::string& t) {
+         return std::any_of(t.begin(), t.end(), [](char ch) {
+           const auto b = static_cast<unsigned char>(ch);
+           return (b < 0x20 && b != '\t' && b != '\n' && b != '\r') || b == 0x7F;
+         });
+       }},
+      {"NUL", 1, [](const std::string& t) { return t.find('\0') != std::string::npos; }},
+      {"U+FFFD (what invalid UTF-8 becomes)", 1, [](const std::string& t) { return any_cp(t, 0xFFFD, 0xFFFD); }},
+      {"run of 1000+ of one byte", 2, [](const std::string& t) { return longest_byte_run(t) >= 1000; }},
+      {"astral letters (outside the BMP, not emoji)", 1, [](const std::string& t) { return any_cp(t, 0x1D400, 0x1D7FF); }},
+  };
+  // Every English contraction the split regex knows, lower and upper case, and with the typographic apostrophe
+  // (U+2019, which the regex does not treat as one).
+  for (const char* suffix : {"s", "t", "re", "ve", "m", "ll", "d"}) {
+    for (bool upper : {false, true}) {
+      std::string name = std::string("contraction '") + suffix;
+      if (upper) std::transform(name.begin(), name.end(), name.begin(), [](char ch) { return char(std::toupper(ch)); });
+      cases.push_back({name, 1, [suffix, upper](const std::string& t) { return has_contraction(t, "'", suffix, upper); }});
+    }
+    cases.push_back({std::string("contraction \u2019") + suffix, 1,
+                     [suffix](const std::string& t) { return has_contraction(t, "\u2019", suffix, false); }});
+  }
+  return cases;
+}
+
+// The corpus must keep every hard case it was built for: parity on a corpus that lost them would prove little.
+TEST(TokenizerParity, CorpusHoldsEveryHardCase) {
+  const auto texts = read_jsonl_texts(test_data("tokenizer_corpus.jsonl"));
+  for (const HardCase& c : hard_cases()) {
+    // each test can fail: plain ASCII prose holds none of the hard cases
+    EXPECT_FALSE(c.holds("Hello world, this is plain text. 42")) << c.name;
+    const auto n = static_cast<size_t>(std::count_if(texts.begin(), texts.end(), c.holds));
+    EXPECT_GE(n, c.min_texts) << "tokenizer_corpus.jsonl: only " << n << " texts hold the hard case '" << c.name
+                              << "'";
+  }
 }
 
 TEST(TokenizerParity, IdsEqualTransformersJs) {

@@ -2,6 +2,7 @@
 // depth assignment, flows, and every kind of bad input (each with a clear message, never a crash or an
 // out-of-memory).
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -379,6 +380,13 @@ TEST(ViewerBuilder, UnfinishedBeginIsClosedAtTheEndAndNoted) {
 TEST(ViewerLoaderErrors, MissingFileAndDirectory) {
   expect_error<IoError>([] { load_trace(fixture("no_such_trace.json")); }, {"no_such_trace.json", "no such file"});
   expect_error<IoError>([] { load_trace(test::test_data("traces")); }, {"is a directory"});
+  // never opened, so never waited on
+  expect_error<IoError>([] { load_trace("/dev/zero"); }, {"/dev/zero", "is not a regular file"});
+  test::TempDir tmp;
+  ASSERT_EQ(::mkfifo(tmp.file("pipe").c_str(), 0600), 0);
+  alarm(30);  // were the FIFO opened, the test would be killed here instead of waiting for a writer forever
+  expect_error<IoError>([&] { load_trace(tmp.file("pipe")); }, {"pipe", "is not a regular file"});
+  alarm(0);
 }
 
 TEST(ViewerLoaderErrors, NotJson) {

@@ -29,6 +29,8 @@ TraceInput::TraceInput(const std::string& path, const LoadLimits& limits, LoadPr
   const fs::file_status st = fs::status(path, ec);
   if (ec || !fs::exists(st)) throw IoError(path + ": no such file");
   if (fs::is_directory(st)) throw IoError(path + ": is a directory, not a trace file");
+  // A FIFO or a device (/dev/zero) is refused before it is opened: its open or its reads could wait or never end.
+  if (!fs::is_regular_file(st)) throw IoError(path + ": is not a regular file (a FIFO, a device or a socket), not a trace file");
   file_size_ = fs::file_size(path, ec);
   if (ec) throw IoError(path + ": cannot read its size (" + ec.message() + ")");
   // Refuse before reading a byte: the size on disk is known, and a file over the limit would take minutes
