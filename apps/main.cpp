@@ -47,6 +47,9 @@ int main(int argc, char** argv) {
   qwen3::cli::add_bench(app);
   qwen3::cli::add_trace(app);
   qwen3::cli::add_exercise(app);
+#ifdef QWEN3_HAVE_SERVE
+  qwen3::cli::add_serve(app);
+#endif
   std::vector<std::string> args;
   try {
     args = texts.take_from(app, argc, argv);
