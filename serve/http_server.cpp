@@ -230,7 +230,7 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
 
 HttpServer::HttpServer(asio::io_context& ioc, HttpLimits limits, Handler handler,
                        std::function<void(const std::string&, int)> on_answer)
-    : ioc_(ioc), acceptor_(asio::make_strand(ioc)), limits_(limits), handler_(std::move(handler)),
+    : ioc_(ioc), acceptor_(asio::make_strand(ioc)), accept_retry_(acceptor_.get_executor()), limits_(limits), handler_(std::move(handler)),
       on_answer_(std::move(on_answer)) {}
 
 unsigned short HttpServer::listen(const std::string& host, unsigned short port) {
@@ -263,9 +263,11 @@ void HttpServer::accept() {
       error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
       std::make_shared<Session>(self, std::move(socket))->start();
+      return self->accept();
     }
-    // EMFILE and the like: keep accepting (the failed connection is gone)
-    self->accept();
+    // Out of file descriptors (EMFILE) and the like: try again in 50 ms rather than spin.
+    self->accept_retry_.expires_after(std::chrono::milliseconds(50));
+    self->accept_retry_.async_wait([self](error_code) { self->accept(); });
   });
 }
 

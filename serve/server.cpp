@@ -135,7 +135,7 @@ void Server::handle(const std::shared_ptr<Exchange>& ex) {
   const std::string path = path_of(std::string_view(target.data(), target.size()));
   const http::verb method = ex->request.method();
   auto only = [&](http::verb allowed) {
-    if (method == allowed || (allowed == http::verb::get && method == http::verb::head)) return true;
+    if (method == allowed) return true;
     HttpResponse res = error_response(ApiError(405, "method " + std::string(ex->request.method_string()) + " is not allowed on " + path +
                                                    " (use " + std::string(http::to_string(allowed)) + ")",
                                                "invalid_request_error", "", "method_not_allowed"));

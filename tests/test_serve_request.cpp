@@ -37,6 +37,12 @@ ApiError refusal(const std::string& body, const RequestLimits& l = limits()) {
   return ApiError(0, "", "", "", "");
 }
 
+// The real tokenizer, loaded once for the suite.
+const Tokenizer& tokenizer() {
+  static const Tokenizer t = Tokenizer::from_dir(test::tokenizer_dir());
+  return t;
+}
+
 struct Bad {
   const char* body;
   int status;
@@ -126,7 +132,7 @@ TEST(ServeRequest, GoodInputsAreTyped) {
 TEST(ServeRequest, TokenIdInputsAreUsedAsGivenAndLimited) {
   RequestLimits l = limits();
   QWEN3_REQUIRE_PATH(test::tokenizer_dir());
-  const Tokenizer tok = Tokenizer::from_dir(test::tokenizer_dir());
+  const Tokenizer& tok = tokenizer();
   l.vocab_size = static_cast<int64_t>(tok.vocab_size());
   EmbeddingsRequest r = parse_embeddings_request(R"({"input":[[1,2,3],[4,5,6,7,8,9,10,11,12]]})", l);
   try {
@@ -144,7 +150,7 @@ TEST(ServeRequest, TokenIdInputsAreUsedAsGivenAndLimited) {
 
 TEST(ServeRequest, TextsTokeniseAsEmbedDoes) {
   QWEN3_REQUIRE_PATH(test::tokenizer_dir());
-  const Tokenizer tok = Tokenizer::from_dir(test::tokenizer_dir());
+  const Tokenizer& tok = tokenizer();
   RequestLimits l = limits();
   l.vocab_size = static_cast<int64_t>(tok.vocab_size());
   l.max_input_tokens = 8192;
