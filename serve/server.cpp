@@ -219,9 +219,11 @@ void Server::answer_embeddings(const std::shared_ptr<Exchange>& ex, const Embedd
   std::vector<std::vector<float>> out;
   out.reserve(pending.embeddings.size());
   for (const auto& e : pending.embeddings) out.push_back(request.dimensions ? truncate_embedding(e, request.dimensions) : e);
-  ex->respond(json_response(http::status::ok, embeddings_body(out, request.base64, options_.model_name, tokens)));
+  std::string body = embeddings_body(out, request.base64, options_.model_name, tokens);
+  // Counted before the answer leaves, so that a client that scrapes /metrics next sees its request.
   metrics_.count_embeddings(static_cast<int64_t>(out.size()), tokens,
                             std::chrono::duration<double>(std::chrono::steady_clock::now() - ex->received).count());
+  ex->respond(json_response(http::status::ok, std::move(body)));
 }
 
 }  // namespace qwen3::serve

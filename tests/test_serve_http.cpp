@@ -69,7 +69,7 @@ struct Running {
     if (slow) server.set_model(slow_, *model().tokenizer);
     else server.set_model(*model().backend, *model().tokenizer);
   }
-  SlowBackend slow_;
+  SlowBackend slow_;  // before the server, which runs passes on it until it is destroyed
   Server server;
   unsigned short port = 0;
 };
