@@ -18,5 +18,6 @@ void add_trace(CLI::App& app);      // apps/cmd_trace.cpp
 void add_exercise(CLI::App& app);   // apps/cmd_exercise.cpp
 void add_quant_eval(CLI::App& app);  // apps/cmd_quant_eval.cpp
 void add_quantize(CLI::App& app);   // apps/cmd_quantize.cpp
+void add_serve(CLI::App& app);      // apps/cmd_serve.cpp
 
 }  // namespace qwen3::cli

@@ -49,6 +49,9 @@ int main(int argc, char** argv) {
   qwen3::cli::add_exercise(app);
   qwen3::cli::add_quant_eval(app);
   qwen3::cli::add_quantize(app);
+#ifdef QWEN3_HAVE_SERVE
+  qwen3::cli::add_serve(app);
+#endif
   std::vector<std::string> args;
   try {
     args = texts.take_from(app, argc, argv);
