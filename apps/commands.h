@@ -16,5 +16,6 @@ void add_flops(CLI::App& app);      // apps/cmd_flops.cpp
 void add_bench(CLI::App& app);      // apps/cmd_bench.cpp
 void add_trace(CLI::App& app);      // apps/cmd_trace.cpp
 void add_exercise(CLI::App& app);   // apps/cmd_exercise.cpp
+void add_loadgen(CLI::App& app);    // apps/cmd_loadgen.cpp (client in apps/loadgen.cpp)
 
 }  // namespace qwen3::cli

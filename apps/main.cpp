@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   qwen3::cli::add_bench(app);
   qwen3::cli::add_trace(app);
   qwen3::cli::add_exercise(app);
+  qwen3::cli::add_loadgen(app);
   std::vector<std::string> args;
   try {
     args = texts.take_from(app, argc, argv);
