@@ -80,7 +80,7 @@ def main(argv=None):
     bench = read_bench(args.bench) if args.bench else {}
     os.makedirs(args.out, exist_ok=True)
     out = lambda name: os.path.join(args.out, "%s_%s.png" % (args.prefix, name))
-    xs = [r["concurrency"] for _, g in runs for levels in g.values() for r in levels]
+    xs = [r["concurrency"] for _, g in runs for levels in g.values() for r in levels] + ([4, 64] if args.analysis else [])
 
     fig, ax = plt.subplots(figsize=(8, 5))
     for path, groups in runs:
