@@ -37,7 +37,7 @@ struct LoadgenArgs {
 const char* const kCsvColumns[] = {"tool", "url", "model", "commit", "encoding", "concurrency", "tokens",
                                    "inputs_per_request", "sent", "ok", "seconds", "requests_per_s",
                                    "embeddings_per_s", "input_tokens_per_s", "latency_p50_ms", "latency_p90_ms",
-                                   "latency_p99_ms", "outcomes", "connect_errors", "resets", "timeouts", "invalid"};
+                                   "latency_p99_ms", "outcomes", "connect_errors", "unanswered", "resets", "timeouts", "invalid"};
 
 std::string g(double x) {
   char buf[64];
@@ -63,7 +63,7 @@ void write_csv(const std::string& path, const std::vector<loadgen::LevelResult>&
         std::to_string(r.ok), g(r.seconds), g(r.requests_per_s()), g(r.embeddings_per_s()),
         g(r.input_tokens_per_s()), any ? g(r.latency_ms(50)) : "", any ? g(r.latency_ms(90)) : "",
         any ? g(r.latency_ms(99)) : "", r.outcome_summary(), std::to_string(r.connect_errors),
-        std::to_string(r.resets), std::to_string(r.timeouts), std::to_string(r.invalid)};
+        std::to_string(r.unanswered), std::to_string(r.resets), std::to_string(r.timeouts), std::to_string(r.invalid)};
     std::string line;
     for (const std::string& field : row) {  // no field holds a comma, a quote or a line break, except the model
       if (!line.empty()) line.push_back(',');

@@ -84,7 +84,7 @@ Target parse_loopback_url(const std::string& url) {
 
 namespace {
 
-enum class Failure { none, connect, reset, timeout };
+enum class Failure { none, connect, unanswered, reset, timeout };
 
 struct Exchange {
   Failure failure = Failure::none;
@@ -131,11 +131,16 @@ asio::awaitable<Exchange> exchange(beast::tcp_stream& stream, bool& open, const 
     parser.body_limit(1ull << 30);  // an 8B model's float embeddings for many inputs run to megabytes
     co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) x.response = parser.release();
+    if (ec && ec != beast::error::timeout && !parser.got_some() && buffer.size() == 0) {
+      // Closed before the first byte of an answer: the server shut the connection (or exited) without reading
+      // this request, as a draining server does to a connection it saw idle. HTTP clients send it again.
+      x.failure = Failure::unanswered;
+    }
+  } else if (ec != beast::error::timeout) {
+    x.failure = Failure::unanswered;  // the server had closed the connection: the request never reached it
   }
-  if (ec) {
-    x.failure = ec == beast::error::timeout ? Failure::timeout : Failure::reset;
-    x.error = ec.message();
-  }
+  if (ec && x.failure == Failure::none) x.failure = ec == beast::error::timeout ? Failure::timeout : Failure::reset;
+  if (ec) x.error = ec.message();
   if (ec || !x.response.keep_alive()) {  // broken, or the server said Connection: close (it does while draining)
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -209,6 +214,7 @@ struct Level {
     LevelResult& r = result;
     switch (x.failure) {
       case Failure::connect: ++r.connect_errors; break;
+      case Failure::unanswered: ++r.unanswered; break;
       case Failure::reset: ++r.resets; break;
       case Failure::timeout: ++r.timeouts; break;
       case Failure::none: {
@@ -244,7 +250,7 @@ asio::awaitable<void> client(Level& level, uint64_t client_index) {
     const Exchange x = co_await exchange(stream, open, level.endpoints, req, buffer, timeout);
     const Clock::time_point t1 = Clock::now();
     if (ticket == Level::Ticket::timed) level.record(x, t0, t1);
-    if (x.failure == Failure::connect) {  // nobody listening (a draining server): wait a little, not spin
+    if (x.failure == Failure::connect || x.failure == Failure::unanswered) {  // a draining server: pause, not spin
       asio::steady_timer pause(co_await asio::this_coro::executor, std::chrono::milliseconds(10));
       co_await pause.async_wait(asio::use_awaitable);
     }
@@ -370,6 +376,7 @@ std::string LevelResult::outcome_summary() const {
   for (const auto& [status, n] : statuses) add(std::to_string(status), n);
   add("invalid", invalid);
   add("connect", connect_errors);
+  add("unanswered", unanswered);
   add("reset", resets);
   add("timeout", timeouts);
   return s.empty() ? "-" : s;

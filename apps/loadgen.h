@@ -59,7 +59,8 @@ struct LevelResult {
   std::vector<double> latencies_s;     // of each ok request
   std::map<int, int64_t> statuses;     // HTTP status → count (200s with a malformed body included)
   int64_t connect_errors = 0;          // no connection (refused: e.g. the server is draining or gone)
-  int64_t resets = 0;                  // request written, connection closed or reset before a whole response
+  int64_t unanswered = 0;              // connection closed before any byte of an answer (never read by the server)
+  int64_t resets = 0;                  // connection broken after the answer began: a truncated response
   int64_t timeouts = 0;                // no whole response within timeout_s
   int64_t invalid = 0;                 // 200 whose body is not the embeddings asked for
   std::string first_error;             // the first of the above, for the report

@@ -239,16 +239,19 @@ TEST_F(ServeLoad, SigtermUnderLoadAnswersEveryAdmittedRequestAndExitsZero) {
   ASSERT_EQ(rows.size(), 1u) << qwen3::test::read_file(tmp.file("drain.err"));
   const auto& r = rows[0];
   const auto got = outcomes(r.at("outcomes"));
-  // Before the signal requests were answered; after it, new connections are refused (not admitted: fine) and
-  // every request the server had taken is answered: no reset, no timeout, no broken body, no 5xx but the 503 a
-  // draining server may give.
+  // Before the signal requests were answered; after it, new connections are refused and new requests get 503 (not
+  // admitted: fine), and every request the server had taken is answered whole: no reset (a response cut short),
+  // no timeout, no broken body, no 5xx but 503. A request written just as the server closed a connection it saw
+  // idle, or that it accepted while closing its listener, is closed before any byte of an answer ("unanswered":
+  // the server never read it; HTTP clients send it again). The overload test shows none of those while the server
+  // runs; here they come only from the shutdown.
   EXPECT_GT(std::stol(r.at("ok")), 0) << r.at("outcomes");
   EXPECT_EQ(r.at("resets"), "0") << r.at("outcomes") << "; " << qwen3::test::read_file(tmp.file("drain.err"));
   EXPECT_EQ(r.at("timeouts"), "0") << r.at("outcomes");
   EXPECT_EQ(r.at("invalid"), "0") << r.at("outcomes");
   EXPECT_GT(std::stol(r.at("connect_errors")), 0) << "the server still accepted after SIGTERM: " << r.at("outcomes");
   for (const auto& [what, n] : got) {
-    EXPECT_TRUE(what == "200" || what == "503" || what == "connect") << n << " × " << what;
+    EXPECT_TRUE(what == "200" || what == "503" || what == "connect" || what == "unanswered") << n << " × " << what;
   }
 }
 
