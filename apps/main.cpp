@@ -45,9 +45,9 @@ int main(int argc, char** argv) {
   qwen3::cli::add_compare(app, texts);
   qwen3::cli::add_flops(app);
   qwen3::cli::add_bench(app);
+  qwen3::cli::add_loadgen(app);
   qwen3::cli::add_trace(app);
   qwen3::cli::add_exercise(app);
-  qwen3::cli::add_loadgen(app);
   std::vector<std::string> args;
   try {
     args = texts.take_from(app, argc, argv);
