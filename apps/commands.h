@@ -13,9 +13,10 @@ void add_tokenize(CLI::App& app, VerbatimTexts& texts);  // apps/cmd_tokenize.cp
 void add_init_tiny(CLI::App& app);  // apps/cmd_init_tiny.cpp
 void add_compare(CLI::App& app, VerbatimTexts& texts);   // apps/cmd_compare.cpp
 void add_flops(CLI::App& app);      // apps/cmd_flops.cpp
-void add_loadgen(CLI::App& app);    // apps/cmd_loadgen.cpp (client in apps/loadgen.cpp)
 void add_bench(CLI::App& app);      // apps/cmd_bench.cpp
 void add_trace(CLI::App& app);      // apps/cmd_trace.cpp
 void add_exercise(CLI::App& app);   // apps/cmd_exercise.cpp
+void add_serve(CLI::App& app);      // apps/cmd_serve.cpp
+void add_loadgen(CLI::App& app);    // apps/cmd_loadgen.cpp (client in apps/loadgen.cpp)
 
 }  // namespace qwen3::cli

@@ -45,9 +45,12 @@ int main(int argc, char** argv) {
   qwen3::cli::add_compare(app, texts);
   qwen3::cli::add_flops(app);
   qwen3::cli::add_bench(app);
-  qwen3::cli::add_loadgen(app);
   qwen3::cli::add_trace(app);
   qwen3::cli::add_exercise(app);
+#ifdef QWEN3_HAVE_SERVE
+  qwen3::cli::add_serve(app);
+  qwen3::cli::add_loadgen(app);
+#endif
   std::vector<std::string> args;
   try {
     args = texts.take_from(app, argc, argv);

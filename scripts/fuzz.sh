@@ -12,7 +12,7 @@
 #                                                     the first line of its report and the first project frame
 #   scripts/fuzz.sh --build                           only build build-fuzz/
 #   scripts/fuzz.sh --list                            the target names
-# Targets: safetensors safetensors_index config tokenizer_load tokenizer_encode chrome_trace
+# Targets: safetensors safetensors_index config tokenizer_load tokenizer_encode chrome_trace serve_request
 #
 # Builds tests/fuzz (a standalone CMake project) with clang into build-fuzz/ when needed. Each run reads the
 # committed seeds (tests/fuzz/corpus/NAME) and saved findings (tests/fuzz/findings/NAME, as regression inputs)
@@ -28,7 +28,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BUILD=$ROOT/build-fuzz
-TARGETS=(safetensors safetensors_index config tokenizer_load tokenizer_encode chrome_trace)
+TARGETS=(safetensors safetensors_index config tokenizer_load tokenizer_encode chrome_trace serve_request)
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 

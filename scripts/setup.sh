@@ -31,6 +31,7 @@ PKGS=(
   xvfb xauth libgl1-mesa-dri           # headless viewer screenshots (Mesa llvmpipe under Xvfb)
   fonts-dejavu-core                    # the viewer's font (it falls back to ImGui's own without it)
   clang-14 libclang-rt-14-dev          # libFuzzer + ASan/UBSan for the fuzz targets (tests/fuzz/, scripts/fuzz.sh)
+  libboost-dev             # Boost.Beast + Asio (header-only): the HTTP of qwen3emb serve (serve/)
 )
 missing=()
 for p in "${PKGS[@]}"; do
@@ -72,11 +73,12 @@ if ! check_tok; then
 fi
 echo "setup: tokenizer in data/tokenizer/" >&2
 
-# --- the independent JavaScript tokenizer for the parity test -------------------------------------
-if [ ! -f "$ROOT/tests/js/node_modules/@lenml/tokenizers/package.json" ]; then
+# --- the independent JavaScript tokenizer for the parity test, and the OpenAI SDK for the server's test ----
+if [ ! -f "$ROOT/tests/js/node_modules/@lenml/tokenizers/package.json" ] ||
+   [ ! -f "$ROOT/tests/js/node_modules/openai/package.json" ]; then
   (cd "$ROOT/tests/js" && npm ci --silent --no-audit --no-fund >/dev/null)
 fi
-echo "setup: @lenml/tokenizers in tests/js/node_modules/" >&2
+echo "setup: @lenml/tokenizers and openai in tests/js/node_modules/" >&2
 
 # --- the peer-golden tiny model (llama.cpp goldens in tests/data/peer_golden/) ---------------------
 PEER=$ROOT/data/peer-tiny
