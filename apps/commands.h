@@ -19,5 +19,6 @@ void add_exercise(CLI::App& app);   // apps/cmd_exercise.cpp
 void add_quant_eval(CLI::App& app);  // apps/cmd_quant_eval.cpp
 void add_quantize(CLI::App& app);   // apps/cmd_quantize.cpp
 void add_serve(CLI::App& app);      // apps/cmd_serve.cpp
+void add_loadgen(CLI::App& app);    // apps/cmd_loadgen.cpp (client in apps/loadgen.cpp)
 
 }  // namespace qwen3::cli

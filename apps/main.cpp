@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   qwen3::cli::add_quantize(app);
 #ifdef QWEN3_HAVE_SERVE
   qwen3::cli::add_serve(app);
+  qwen3::cli::add_loadgen(app);
 #endif
   std::vector<std::string> args;
   try {
