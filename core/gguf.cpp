@@ -29,10 +29,7 @@
 // ---------------------------------------------------------------------------------------------------
 #include "core/gguf.h"
 
-#include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -42,6 +39,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/regular_file.h"
 
 namespace qwen3 {
 namespace {
@@ -67,17 +65,6 @@ std::string quote(const std::string& s) {
   return q + "'";
 }
 
-// Bytes of one element of a fixed-size type; 0 for STRING and ARRAY (variable) and for unknown tags.
-uint64_t scalar_size(GgufType t) {
-  switch (t) {
-    case GgufType::U8: case GgufType::I8: case GgufType::BOOL: return 1;
-    case GgufType::U16: case GgufType::I16: return 2;
-    case GgufType::U32: case GgufType::I32: case GgufType::F32: return 4;
-    case GgufType::U64: case GgufType::I64: case GgufType::F64: return 8;
-    default: return 0;
-  }
-}
-
 bool known_type(uint32_t t) { return t <= static_cast<uint32_t>(GgufType::F64); }
 
 // The fewest bytes one array element of type t can take in the file (a string: its 8-byte length; an array: its
@@ -85,7 +72,7 @@ bool known_type(uint32_t t) { return t <= static_cast<uint32_t>(GgufType::F64); 
 uint64_t min_element_size(GgufType t) {
   if (t == GgufType::STRING) return 8;
   if (t == GgufType::ARRAY) return 12;
-  return scalar_size(t);
+  return gguf_scalar_size(t);
 }
 
 // A read position in the mapped bytes [p, end). Every read checks that the bytes are there; `field` names what is
@@ -143,7 +130,7 @@ GgufValue read_value(Cursor& in, GgufType type, const std::string& field, int de
     return v;
   }
   if (type != GgufType::ARRAY) {
-    const uint64_t n = scalar_size(type);
+    const uint64_t n = gguf_scalar_size(type);
     std::memcpy(&v.bits, in.bytes(n, field), n);
     if (type == GgufType::BOOL && v.bits > 1) in.fail(field, "bool value " + std::to_string(v.bits) + " is neither 0 nor 1");
     return v;
@@ -170,7 +157,7 @@ GgufValue read_value(Cursor& in, GgufType type, const std::string& field, int de
     for (uint64_t k = 0; k < v.count; ++k)
       v.arrays.push_back(read_value(in, GgufType::ARRAY, field + "[" + std::to_string(k) + "]", depth + 1));
   } else {
-    const uint64_t n = v.count * scalar_size(v.elem_type);  // <= left, checked above
+    const uint64_t n = v.count * gguf_scalar_size(v.elem_type);  // <= left, checked above
     const uint8_t* p = in.bytes(n, field);
     v.raw.assign(p, p + n);
     if (v.elem_type == GgufType::BOOL)
@@ -179,14 +166,6 @@ GgufValue read_value(Cursor& in, GgufType type, const std::string& field, int de
   }
   return v;
 }
-
-// Closes a file descriptor when it goes out of scope.
-struct FdGuard {
-  int fd;
-  ~FdGuard() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 }  // namespace
 
@@ -207,6 +186,16 @@ const char* gguf_type_name(GgufType t) {
     case GgufType::F64: return "f64";
   }
   return "unknown type";
+}
+
+uint64_t gguf_scalar_size(GgufType t) {
+  switch (t) {
+    case GgufType::U8: case GgufType::I8: case GgufType::BOOL: return 1;
+    case GgufType::U16: case GgufType::I16: return 2;
+    case GgufType::U32: case GgufType::I32: case GgufType::F32: return 4;
+    case GgufType::U64: case GgufType::I64: case GgufType::F64: return 8;
+    default: return 0;
+  }
 }
 
 // ---- GgufValue ------------------------------------------------------------------------------------------
@@ -268,7 +257,7 @@ double GgufValue::as_float() const {
 }
 
 int64_t GgufValue::int_at(uint64_t k) const {
-  const uint64_t size = scalar_size(elem_type);
+  const uint64_t size = gguf_scalar_size(elem_type);
   if (type != GgufType::ARRAY || size == 0 || k >= count) throw FormatError("element " + std::to_string(k) + " out of range");
   GgufValue e;
   e.type = elem_type;
@@ -333,16 +322,13 @@ int64_t GgufTensor::numel() const {
 // GgufTensor's data points into it.
 GgufFile::GgufFile(const std::string& path) : path_(path) {
   // 1. Open, size and map the file (as SafetensorsFile does: read-only, private, the descriptor closed after).
-  FdGuard fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (fd.fd < 0) throw IoError("cannot open " + path + ": " + std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd.fd, &st) != 0) throw IoError("cannot stat " + path + ": " + std::strerror(errno));
-  if (!S_ISREG(st.st_mode)) throw IoError(path + " is not a regular file");
-  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  //    (RegularFile: a FIFO or a device is refused before anything waits on it.)
+  const RegularFile file(path, "GGUF file");
+  const uint64_t size = file.size();
   if (size < 24)
     throw FormatError(path + ": header: file is truncated (" + std::to_string(size) +
                       " bytes; a GGUF header is 24: magic, version, tensor count, metadata count)");
-  void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.fd, 0);
+  void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, file.fd(), 0);
   if (m == MAP_FAILED) throw IoError("cannot map " + path + ": " + std::strerror(errno));
   map_ = m;
   map_size_ = size;

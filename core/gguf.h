@@ -18,6 +18,8 @@ enum class GgufType : uint32_t {
   STRING = 8, ARRAY = 9, U64 = 10, I64 = 11, F64 = 12,
 };
 const char* gguf_type_name(GgufType t);  // "u32", "string", "array", ...; "type N" for an unknown tag
+// Bytes of one value of a fixed-size type; 0 for STRING and ARRAY (variable) and for unknown tags.
+uint64_t gguf_scalar_size(GgufType t);
 
 // One metadata value. A scalar keeps its bits (as the type says: read it with as_uint/as_int/as_float/as_bool);
 // a string its bytes; an array its element type and its elements (numbers packed as in the file in `raw`, strings

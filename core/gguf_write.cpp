@@ -48,20 +48,10 @@ class Out {
   uint64_t written_ = 0;
 };
 
-uint64_t element_size(GgufType t) {
-  switch (t) {
-    case GgufType::U8: case GgufType::I8: case GgufType::BOOL: return 1;
-    case GgufType::U16: case GgufType::I16: return 2;
-    case GgufType::U32: case GgufType::I32: case GgufType::F32: return 4;
-    case GgufType::U64: case GgufType::I64: case GgufType::F64: return 8;
-    default: return 0;
-  }
-}
-
 // A value without its type tag (the caller writes the tag: a key-value pair's, or an array's element type once).
 void write_value(Out& out, const GgufValue& v) {
   if (v.type == GgufType::STRING) return out.string(v.str);
-  if (v.type != GgufType::ARRAY) return out.bytes(&v.bits, element_size(v.type));
+  if (v.type != GgufType::ARRAY) return out.bytes(&v.bits, gguf_scalar_size(v.type));
   out.pod<uint32_t>(static_cast<uint32_t>(v.elem_type));
   out.pod<uint64_t>(v.count);
   if (v.elem_type == GgufType::STRING) {
@@ -71,7 +61,7 @@ void write_value(Out& out, const GgufValue& v) {
     if (v.arrays.size() != v.count) throw InputError("GGUF writer: array count disagrees with its elements");
     for (const GgufValue& a : v.arrays) write_value(out, a);
   } else {
-    if (v.raw.size() != v.count * element_size(v.elem_type))
+    if (v.raw.size() != v.count * gguf_scalar_size(v.elem_type))
       throw InputError("GGUF writer: array count disagrees with its bytes");
     out.bytes(v.raw.data(), v.raw.size());
   }

@@ -2,6 +2,7 @@
 // the same model from safetensors; the tokenizer from GGUF metadata against tokenizer.json; and every kind of bad
 // file refused with one line (core/gguf.h, core/gguf_write.h, core/gguf_model.h, core/model_dir.h).
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cmath>
@@ -274,6 +275,16 @@ TEST(GgufBadFile, TheValidBaseOpens) {
   const GgufFile f(dir.file("ok.gguf"));
   ASSERT_EQ(f.tensors().size(), 2u);
   EXPECT_EQ(f.find_tensor("b")->nbytes, 34u);
+}
+
+// A FIFO or a device named as a GGUF file is refused before anything reads from it (opening a FIFO for reading
+// would otherwise wait for a writer forever).
+TEST(GgufBadFile, NotARegularFile) {
+  TempDir dir;
+  ASSERT_EQ(::mkfifo(dir.file("fifo.gguf").c_str(), 0600), 0);
+  expect_error<IoError>([&] { GgufFile f(dir.file("fifo.gguf")); }, {"GGUF file", "fifo.gguf", "is a FIFO"});
+  expect_error<IoError>([&] { GgufFile f("/dev/zero"); }, {"GGUF file /dev/zero", "a character device, not a regular file"});
+  expect_error<IoError>([&] { GgufFile f(dir.path().string()); }, {"a directory, not a regular file"});
 }
 
 // Every prefix of a valid file is refused (never a crash): truncated at every section.
