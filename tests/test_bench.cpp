@@ -16,14 +16,11 @@
 #include "tests/test_util.h"
 
 using qwen3::test::CommandResult;
+using qwen3::test::run_cli;
 using qwen3::test::shell_quote;
 using qwen3::test::TempDir;
 
 namespace {
-
-CommandResult cli(const std::string& args) {
-  return qwen3::test::run_command(shell_quote(qwen3::test::cli_path()) + " " + args);
-}
 
 const std::vector<std::string> kColumns = {
     "implementation", "backend",         "device",          "commit",         "config",
@@ -78,7 +75,7 @@ class Bench : public ::testing::Test {
 }  // namespace
 
 TEST_F(Bench, TinyGridOnCpu) {
-  const auto r = cli("bench --backend cpu --seq 8,16 --batch 1,2 --warmup 1 --repeats 2 --peak-tflops 1 --csv " +
+  const auto r = run_cli("bench --backend cpu --seq 8,16 --batch 1,2 --warmup 1 --repeats 2 --peak-tflops 1 --csv " +
                      tmp.file("b.csv") + " --json " + tmp.file("b.json"));
   ASSERT_EQ(r.status, 0) << r.err;
   // the table: a header and one row per cell
@@ -151,7 +148,7 @@ TEST_F(Bench, CommitFromTheEnvironmentWins) {
 
 TEST_F(Bench, CellsThatDoNotFitAreReportedNotCrashedOn) {
   // 10⁸ sequences of 16 tokens need terabytes of activations; 40000 tokens exceed max_position_embeddings.
-  const auto r = cli("bench --seq 16,40000 --batch 1,100000000 --warmup 0 --repeats 1 --gemm-n 64 --csv " +
+  const auto r = run_cli("bench --seq 16,40000 --batch 1,100000000 --warmup 0 --repeats 1 --gemm-n 64 --csv " +
                      tmp.file("b.csv"));
   ASSERT_EQ(r.status, 0) << r.err;
   std::vector<std::string> header;
@@ -179,7 +176,7 @@ TEST_F(Bench, CellsThatDoNotFitAreReportedNotCrashedOn) {
 TEST_F(Bench, AGridWhereNoCellRanIsAnError) {
   // Every cell out of memory or too long for the model: nothing measured, so exit 1 with one error line that lists
   // the cells and why; the table (and the CSV) still show each cell.
-  const auto r = cli("bench --seq 40000 --batch 1,100000000 --warmup 0 --repeats 1 --peak-tflops 1 --csv " +
+  const auto r = run_cli("bench --seq 40000 --batch 1,100000000 --warmup 0 --repeats 1 --peak-tflops 1 --csv " +
                      tmp.file("none.csv"));
   EXPECT_EQ(r.status, 1) << r.out << r.err;
   const std::string expected = "error: bench: no cell produced a figure: invalid at seq×batch 40000×1 (";
@@ -203,10 +200,10 @@ TEST_F(Bench, BadArguments) {
     EXPECT_NE(r.err.find("error: "), std::string::npos) << r.err;
     EXPECT_NE(r.err.find(phrase), std::string::npos) << r.err;
   };
-  expect_error(cli("bench --seq 8 --batch 1 --repeats 0"), "--repeats must be at least 1");
-  expect_error(cli("bench --seq 8,0 --batch 1"), "--seq: every length must be at least 1");
-  expect_error(cli("bench --seq 8 --batch 1 --backend tpu"), "unknown backend 'tpu'");
-  expect_error(cli("bench --seq 8 --batch 1 --csv /nonexistent/dir/b.csv"), "cannot write /nonexistent/dir/b.csv");
+  expect_error(run_cli("bench --seq 8 --batch 1 --repeats 0"), "--repeats must be at least 1");
+  expect_error(run_cli("bench --seq 8,0 --batch 1"), "--seq: every length must be at least 1");
+  expect_error(run_cli("bench --seq 8 --batch 1 --backend tpu"), "unknown backend 'tpu'");
+  expect_error(run_cli("bench --seq 8 --batch 1 --csv /nonexistent/dir/b.csv"), "cannot write /nonexistent/dir/b.csv");
 }
 
 // scripts/bench_pytorch.py must write what qwen3emb bench writes: its logic is importable without torch.
@@ -260,7 +257,7 @@ TEST_F(Bench, PlotsFromTheCsv) {
     if (qwen3::test::strict()) FAIL() << "no matplotlib for /usr/bin/python3 (QWEN3_STRICT=1)";
     GTEST_SKIP() << "no matplotlib for /usr/bin/python3 (apt install python3-matplotlib)";
   }
-  const auto r = cli("bench --seq 8,16 --batch 1,2 --warmup 0 --repeats 1 --csv " + tmp.file("b.csv"));
+  const auto r = run_cli("bench --seq 8,16 --batch 1,2 --warmup 0 --repeats 1 --csv " + tmp.file("b.csv"));
   ASSERT_EQ(r.status, 0) << r.err;
   const auto p = qwen3::test::run_command("/usr/bin/python3 -B " + shell_quote(std::string(QWEN3_SOURCE_DIR) +
                                                                                   "/scripts/plot_bench.py") +

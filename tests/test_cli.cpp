@@ -16,15 +16,12 @@
 #include "tests/test_util.h"
 
 using qwen3::test::CommandResult;
+using qwen3::test::run_cli;
 using qwen3::test::shell_quote;
 using qwen3::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-CommandResult cli(const std::string& args, const std::string* stdin_text = nullptr) {
-  return qwen3::test::run_command(shell_quote(qwen3::test::cli_path()) + " " + args, stdin_text);
-}
 
 double norm(const std::vector<float>& v) {
   double s = 0;
@@ -74,7 +71,7 @@ class Cli : public ::testing::Test {
 }  // namespace
 
 TEST_F(Cli, EmbedsWithTheDefaultModel) {
-  const auto r = cli("embed 'Hello world'");
+  const auto r = run_cli("embed 'Hello world'");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("default tiny model"), std::string::npos) << r.err;
   const auto j = nlohmann::json::parse(r.out);
@@ -87,7 +84,7 @@ TEST_F(Cli, EmbedsWithTheDefaultModel) {
 
 TEST_F(Cli, ReadsStdinOneTextPerLine) {
   const std::string input = "first line\nsecond line\r\nthird\n";
-  const auto r = cli("embed --dim 32", &input);
+  const auto r = run_cli("embed --dim 32", &input);
   ASSERT_EQ(r.status, 0) << r.err;
   std::istringstream lines(r.out);
   std::string line;
@@ -103,15 +100,15 @@ TEST_F(Cli, ReadsStdinOneTextPerLine) {
 }
 
 TEST_F(Cli, MatryoshkaIsTheRenormalisedPrefix) {
-  const auto full = nlohmann::json::parse(cli("embed 'a b c'").out)["embedding"].get<std::vector<float>>();
-  const auto cut = nlohmann::json::parse(cli("embed --dim 40 'a b c'").out)["embedding"].get<std::vector<float>>();
+  const auto full = nlohmann::json::parse(run_cli("embed 'a b c'").out)["embedding"].get<std::vector<float>>();
+  const auto cut = nlohmann::json::parse(run_cli("embed --dim 40 'a b c'").out)["embedding"].get<std::vector<float>>();
   ASSERT_EQ(cut.size(), 40u);
   const double prefix = norm(std::vector<float>(full.begin(), full.begin() + 40));
   for (int i = 0; i < 40; ++i) EXPECT_NEAR(cut[i], full[i] / prefix, 1e-6);
 }
 
 TEST_F(Cli, OpenAiFormat) {
-  const auto r = cli("embed --format openai one two");
+  const auto r = run_cli("embed --format openai one two");
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["object"], "list");
@@ -123,57 +120,57 @@ TEST_F(Cli, OpenAiFormat) {
 }
 
 TEST_F(Cli, InstructionFormatsTheQuery) {
-  const auto a = cli("embed --instruct 'Find the answer' 'what is RoPE?'");
-  const auto b = cli(std::string("embed ") + shell_quote("Instruct: Find the answer\nQuery:what is RoPE?"));
+  const auto a = run_cli("embed --instruct 'Find the answer' 'what is RoPE?'");
+  const auto b = run_cli(std::string("embed ") + shell_quote("Instruct: Find the answer\nQuery:what is RoPE?"));
   ASSERT_EQ(a.status, 0) << a.err;
   EXPECT_EQ(a.out, b.out);
 }
 
 TEST_F(Cli, EmptyStringEmbedsTheLoneEndOfText) {
-  const auto r = cli("embed ''");
+  const auto r = run_cli("embed ''");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["tokens"], 1);
-  EXPECT_EQ(cli("tokenize ''").out, "[151643]\n");
+  EXPECT_EQ(run_cli("tokenize ''").out, "[151643]\n");
 }
 
 TEST_F(Cli, InvalidUtf8IsReplacedWithAWarning) {
   const std::string input = "ab\xff\xfe" "cd\n";
-  const auto r = cli("embed", &input);
+  const auto r = run_cli("embed", &input);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("warning: input 0: 2 invalid UTF-8 byte(s) replaced with U+FFFD"), std::string::npos) << r.err;
   const std::string fixed = "ab\xef\xbf\xbd\xef\xbf\xbd" "cd";
-  EXPECT_EQ(cli("tokenize", &input).out, cli("tokenize " + shell_quote(fixed)).out);
+  EXPECT_EQ(run_cli("tokenize", &input).out, run_cli("tokenize " + shell_quote(fixed)).out);
 }
 
 TEST_F(Cli, LongInputsAreTruncatedWithAWarning) {
-  const auto r = cli("embed --max-tokens 5 'one two three four five six seven'");
+  const auto r = run_cli("embed --max-tokens 5 'one two three four five six seven'");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("warning: input 0: 8 tokens, truncated to 5 (--max-tokens)"), std::string::npos) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["tokens"], 5);
 }
 
 TEST_F(Cli, TokenizeAndDecode) {
-  const auto r = cli("tokenize --no-eos 'Hello world <|im_start|> don'\\''t'");
+  const auto r = run_cli("tokenize --no-eos 'Hello world <|im_start|> don'\\''t'");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "[9707,1879,220,151644,1513,944]\n");
   const std::string ids = "[9707,1879,220,151644,1513,944]\n";
-  EXPECT_EQ(cli("tokenize --decode", &ids).out, "\"Hello world <|im_start|> don't\"\n");
+  EXPECT_EQ(run_cli("tokenize --decode", &ids).out, "\"Hello world <|im_start|> don't\"\n");
   const std::string bad = "[1, \"x\"]\n";
-  expect_error(cli("tokenize --decode", &bad), "token ids must be integers");
+  expect_error(run_cli("tokenize --decode", &bad), "token ids must be integers");
 }
 
 // --pieces: each id with its vocabulary piece in byte-level spelling (Ġ a leading space, Ċ a newline), the same
 // ids as without it, one JSON line per text; it excludes --decode.
 TEST_F(Cli, TokenizePiecesShowTheByteLevelSpelling) {
-  const auto r = cli("tokenize --pieces 'Hello, world'");
+  const auto r = run_cli("tokenize --pieces 'Hello, world'");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out,
             "[{\"id\":9707,\"piece\":\"Hello\"},{\"id\":11,\"piece\":\",\"},{\"id\":1879,\"piece\":\"\u0120world\"},"
             "{\"id\":151643,\"piece\":\"<|endoftext|>\"}]\n");
   // the same ids as plain tokenize, for texts read from stdin (one line each), --no-eos respected
   const std::string lines = "caf\xC3\xA9 au lait\nline one\tand two  spaces\n";
-  const auto ids = cli("tokenize --no-eos", &lines);
-  const auto pieces = cli("tokenize --no-eos --pieces", &lines);
+  const auto ids = run_cli("tokenize --no-eos", &lines);
+  const auto pieces = run_cli("tokenize --no-eos --pieces", &lines);
   ASSERT_EQ(pieces.status, 0) << pieces.err;
   std::istringstream id_lines(ids.out), piece_lines(pieces.out);
   std::string id_line, piece_line;
@@ -195,12 +192,12 @@ TEST_F(Cli, TokenizePiecesShowTheByteLevelSpelling) {
     EXPECT_NE(joined.find(stand_in), std::string::npos) << joined;
   }
   EXPECT_EQ(texts, 2);
-  expect_error(cli("tokenize --pieces --decode '[9707]'"), "--decode");
+  expect_error(run_cli("tokenize --pieces --decode '[9707]'"), "--decode");
 }
 
 TEST_F(Cli, HelpEverywhere) {
   for (const char* sub : {"", "embed ", "tokenize ", "init-tiny "}) {
-    const auto r = cli(std::string(sub) + "--help");
+    const auto r = run_cli(std::string(sub) + "--help");
     EXPECT_EQ(r.status, 0) << sub;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << sub;
   }
@@ -208,12 +205,12 @@ TEST_F(Cli, HelpEverywhere) {
 
 // ---- bad input ----------------------------------------------------------------------------------------
 
-TEST_F(Cli, MissingModelDirectory) { expect_error(cli("embed --model /nonexistent/model x"), "does not exist"); }
+TEST_F(Cli, MissingModelDirectory) { expect_error(run_cli("embed --model /nonexistent/model x"), "does not exist"); }
 
 TEST_F(Cli, ConfigNotJson) {
   const auto dir = copy_model();
   qwen3::test::write_file(dir + "/config.json", "{ not json");
-  expect_error(cli("embed --model " + dir + " x"), "config.json: not valid JSON");
+  expect_error(run_cli("embed --model " + dir + " x"), "config.json: not valid JSON");
 }
 
 TEST_F(Cli, ConfigMissingField) {
@@ -221,13 +218,13 @@ TEST_F(Cli, ConfigMissingField) {
   auto j = nlohmann::json::parse(qwen3::test::read_file(dir + "/config.json"));
   j.erase("num_key_value_heads");
   qwen3::test::write_file(dir + "/config.json", j.dump());
-  expect_error(cli("embed --model " + dir + " x"), "missing field 'num_key_value_heads'");
+  expect_error(run_cli("embed --model " + dir + " x"), "missing field 'num_key_value_heads'");
 }
 
 TEST_F(Cli, SafetensorsTruncated) {
   const auto dir = copy_model();
   fs::resize_file(dir + "/model.safetensors", 1000);
-  const auto r = cli("embed --model " + dir + " x");
+  const auto r = run_cli("embed --model " + dir + " x");
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("model.safetensors"), std::string::npos) << r.err;
 }
@@ -238,13 +235,13 @@ TEST_F(Cli, SafetensorsHeaderLongerThanFile) {
   const uint64_t huge = 1ull << 40;
   f.write(reinterpret_cast<const char*>(&huge), 8);
   f.close();
-  expect_error(cli("embed --model " + dir + " x"), "header");
+  expect_error(run_cli("embed --model " + dir + " x"), "header");
 }
 
 TEST_F(Cli, SafetensorsUnknownDtype) {
   const auto dir = copy_model();
   rewrite_header(dir + "/model.safetensors", [](nlohmann::json& h) { h["model.norm.weight"]["dtype"] = "Q4"; });
-  expect_error(cli("embed --model " + dir + " x"), "Q4");
+  expect_error(run_cli("embed --model " + dir + " x"), "Q4");
 }
 
 TEST_F(Cli, SafetensorsOverlappingOffsets) {
@@ -252,7 +249,7 @@ TEST_F(Cli, SafetensorsOverlappingOffsets) {
   rewrite_header(dir + "/model.safetensors", [](nlohmann::json& h) {
     h["model.norm.weight"]["data_offsets"] = h["model.layers.0.input_layernorm.weight"]["data_offsets"];
   });
-  expect_error(cli("embed --model " + dir + " x"), "overlap");
+  expect_error(run_cli("embed --model " + dir + " x"), "overlap");
 }
 
 TEST_F(Cli, SafetensorsOffsetsPastTheEnd) {
@@ -261,7 +258,7 @@ TEST_F(Cli, SafetensorsOffsetsPastTheEnd) {
     const uint64_t end = h["model.norm.weight"]["data_offsets"][1].get<uint64_t>();
     h["model.norm.weight"]["data_offsets"] = {end + 4096, end + 4096 + 256};
   });
-  expect_error(cli("embed --model " + dir + " x"), "model.norm.weight");
+  expect_error(run_cli("embed --model " + dir + " x"), "model.norm.weight");
 }
 
 TEST_F(Cli, TensorShapeDisagreesWithConfig) {
@@ -269,7 +266,7 @@ TEST_F(Cli, TensorShapeDisagreesWithConfig) {
   auto j = nlohmann::json::parse(qwen3::test::read_file(dir + "/config.json"));
   j["intermediate_size"] = 100;
   qwen3::test::write_file(dir + "/config.json", j.dump());
-  expect_error(cli("embed --model " + dir + " x"), "tensor 'model.layers.0.mlp.gate_proj.weight' has shape [192, 64] but the config needs [100, 64]");
+  expect_error(run_cli("embed --model " + dir + " x"), "tensor 'model.layers.0.mlp.gate_proj.weight' has shape [192, 64] but the config needs [100, 64]");
 }
 
 TEST_F(Cli, MissingTensor) {
@@ -281,31 +278,31 @@ TEST_F(Cli, MissingTensor) {
     if (s.name != "model.layers.1.self_attn.k_norm.weight") tensors.push_back({s.name, qwen3::DType::F32, s.shape, t.ptr()});
   });
   qwen3::write_safetensors(dir + "/model.safetensors", tensors);
-  expect_error(cli("embed --model " + dir + " x"), "model.layers.1.self_attn.k_norm.weight");
+  expect_error(run_cli("embed --model " + dir + " x"), "model.layers.1.self_attn.k_norm.weight");
 }
 
 TEST_F(Cli, BadOptionValues) {
-  expect_error(cli("embed --dim 16 x"), "--dim 16 is outside 32..64");
-  expect_error(cli("embed --dim 65 x"), "--dim 65 is outside 32..64");
-  expect_error(cli("embed --gemm tpu x"), "--gemm");
-  expect_error(cli("embed --backend tpu x"), "unknown backend 'tpu'");
-  expect_error(cli("embed --random-weights x"), "--random-weights needs --config");
+  expect_error(run_cli("embed --dim 16 x"), "--dim 16 is outside 32..64");
+  expect_error(run_cli("embed --dim 65 x"), "--dim 65 is outside 32..64");
+  expect_error(run_cli("embed --gemm tpu x"), "--gemm");
+  expect_error(run_cli("embed --backend tpu x"), "unknown backend 'tpu'");
+  expect_error(run_cli("embed --random-weights x"), "--random-weights needs --config");
   const std::string nothing;
-  expect_error(cli("embed", &nothing), "no input");
+  expect_error(run_cli("embed", &nothing), "no input");
 }
 
 TEST_F(Cli, InitTinyIsDeterministic) {
-  const auto a = cli("init-tiny --out " + tmp.file("a"));
+  const auto a = run_cli("init-tiny --out " + tmp.file("a"));
   ASSERT_EQ(a.status, 0) << a.err;
   EXPECT_EQ(qwen3::test::read_file(tmp.file("a/model.safetensors")),
             qwen3::test::read_file(qwen3::test::tiny_model_dir() + "/model.safetensors"));
   EXPECT_EQ(qwen3::test::read_file(tmp.file("a/config.json")),
             qwen3::test::read_file(qwen3::test::tiny_model_dir() + "/config.json"));
-  expect_error(cli("init-tiny --out " + tmp.file("b") + " --tokenizer /nonexistent"), "tokenizer file");
+  expect_error(run_cli("init-tiny --out " + tmp.file("b") + " --tokenizer /nonexistent"), "tokenizer file");
 }
 
 TEST_F(Cli, CompareSameBackendPasses) {
-  const auto r = cli("compare --backends cpu,cpu --ops --lengths 1,9,40");
+  const auto r = run_cli("compare --backends cpu,cpu --ops --lengths 1,9,40");
   ASSERT_EQ(r.status, 0) << r.err;
   // One numbering for states and ops: the tiny model's 3 layers are layer 0..2 in both tables.
   EXPECT_NE(r.out.find("\nlayer 0 "), std::string::npos) << r.out;
@@ -320,17 +317,17 @@ TEST_F(Cli, CompareSameBackendPasses) {
 }
 
 TEST_F(Cli, CompareTextsAndBadArguments) {
-  const auto r = cli("compare --backends cpu,cpu 'one text' 'and another'");
+  const auto r = run_cli("compare --backends cpu,cpu 'one text' 'and another'");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("2 sequences"), std::string::npos) << r.out;
-  expect_error(cli("compare --backends cpu x"), "--backends takes two names");
-  expect_error(cli("compare --backends cpu,gpu x"), "unknown backend 'gpu'");
-  expect_error(cli("compare --backends cpu,cpu --lengths 0"), "lengths must be at least 1");
+  expect_error(run_cli("compare --backends cpu x"), "--backends takes two names");
+  expect_error(run_cli("compare --backends cpu,gpu x"), "unknown backend 'gpu'");
+  expect_error(run_cli("compare --backends cpu,cpu --lengths 0"), "lengths must be at least 1");
 }
 
 // Without a GPU (or without CUDA in the build) the CUDA backend says why in one line; with one, it runs.
 TEST_F(Cli, CudaBackendRunsOrSaysWhyNot) {
-  const auto r = cli("embed --backend cuda_naive 'hello'");
+  const auto r = run_cli("embed --backend cuda_naive 'hello'");
   if (r.status == 0) {
     EXPECT_EQ(nlohmann::json::parse(r.out)["embedding"].size(), 64u);
   } else {
@@ -350,33 +347,33 @@ TEST_F(Cli, BracketsCommasAndDashesStayInOneText) {
     lines.append(t).append("\n");
     args.append(" ").append(shell_quote(t));
   }
-  const auto from_stdin = cli("tokenize --no-eos", &lines);
+  const auto from_stdin = run_cli("tokenize --no-eos", &lines);
   ASSERT_EQ(from_stdin.status, 0) << from_stdin.err;
   ASSERT_EQ(std::count(from_stdin.out.begin(), from_stdin.out.end(), '\n'), 6) << from_stdin.out;
-  const auto from_args = cli("tokenize --no-eos" + args);
+  const auto from_args = run_cli("tokenize --no-eos" + args);
   EXPECT_EQ(from_args.status, 0) << from_args.err;
   EXPECT_EQ(from_args.out, from_stdin.out) << "an argument was not taken as one text";
-  const auto after_dashes = cli("tokenize --no-eos --" + args);
+  const auto after_dashes = run_cli("tokenize --no-eos --" + args);
   EXPECT_EQ(after_dashes.out, from_stdin.out) << "after --";
   // texts that look like options, after "--"
   const std::string dashed_lines = "--dim\n-x\n";
-  const auto dashed = cli("tokenize --no-eos -- --dim -x");
+  const auto dashed = run_cli("tokenize --no-eos -- --dim -x");
   ASSERT_EQ(dashed.status, 0) << dashed.err;
-  EXPECT_EQ(dashed.out, cli("tokenize --no-eos", &dashed_lines).out);
+  EXPECT_EQ(dashed.out, run_cli("tokenize --no-eos", &dashed_lines).out);
   // embed: one text, one embedding; options before and after the texts still work
-  const auto e = cli("embed '[hello, world]' --dim 32");
+  const auto e = run_cli("embed '[hello, world]' --dim 32");
   ASSERT_EQ(e.status, 0) << e.err;
   EXPECT_EQ(std::count(e.out.begin(), e.out.end(), '\n'), 1) << e.out;
   EXPECT_EQ(nlohmann::json::parse(e.out)["embedding"].size(), 32u);
   // compare: two texts stay two sequences
-  const auto c = cli("compare --backends cpu,cpu '[a, b]' '[]'");
+  const auto c = run_cli("compare --backends cpu,cpu '[a, b]' '[]'");
   ASSERT_EQ(c.status, 0) << c.err;
   EXPECT_NE(c.out.find("2 sequences"), std::string::npos) << c.out;
 }
 
 // The documented `tokenize --decode "[9707,11]"` works with the ids as an argument, as on stdin.
 TEST_F(Cli, DecodeIdsGivenAsAnArgument) {
-  const auto r = cli("tokenize --decode '[9707,11]'");
+  const auto r = run_cli("tokenize --decode '[9707,11]'");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "\"Hello,\"\n");
 }
@@ -384,10 +381,10 @@ TEST_F(Cli, DecodeIdsGivenAsAnArgument) {
 // One id holding only part of a character's UTF-8 bytes decodes with U+FFFD in its place (as Hugging Face's
 // decoders do), and the two ids together give the character.
 TEST_F(Cli, DecodingPartOfACharacterShowsTheReplacementCharacter) {
-  const auto part = cli("tokenize --decode '[94305]'");
+  const auto part = run_cli("tokenize --decode '[94305]'");
   ASSERT_EQ(part.status, 0) << part.err;
   EXPECT_NE(part.out.find("\xEF\xBF\xBD"), std::string::npos) << part.out;
-  const auto whole = cli("tokenize --decode '[94305,245]'");
+  const auto whole = run_cli("tokenize --decode '[94305,245]'");
   ASSERT_EQ(whole.status, 0) << whole.err;
   EXPECT_EQ(whole.out, "\" \xE5\x8C\x97\"\n");  // " 北"
 }
@@ -407,7 +404,7 @@ TEST_F(Cli, CommandLineErrorsAreOneLineAndExitOne) {
                         Case{"embed --max-tokens 1e20 hi", "not '1e20'"},
                         Case{"embed --random-weights --config 0.6b --seed -1 hi", "--seed: must be a whole number from 0"},
                         Case{"trace --passes 0 -o t.json", "--passes: must be a whole number from 1 to 1048576"}}) {
-    const auto r = cli(c.args);
+    const auto r = run_cli(c.args);
     expect_error(r, c.says);
     EXPECT_NE(r.err.find("--help"), std::string::npos) << c.args << ": " << r.err;
     EXPECT_EQ(r.out, "") << c.args;
@@ -416,7 +413,7 @@ TEST_F(Cli, CommandLineErrorsAreOneLineAndExitOne) {
 
 // --version says what this binary is: version, commit, build type, CPU instruction sets, CUDA architectures.
 TEST_F(Cli, VersionSaysHowItWasBuilt) {
-  const auto r = cli("--version");
+  const auto r = run_cli("--version");
   ASSERT_EQ(r.status, 0) << r.err;
   for (const char* field : {"qwen3emb ", "commit: ", "build type: ", "CPU instruction sets: ", "CUDA architectures: "}) {
     EXPECT_NE(r.out.find(field), std::string::npos) << field << " missing in: " << r.out;
@@ -425,7 +422,7 @@ TEST_F(Cli, VersionSaysHowItWasBuilt) {
 
 // flops --seq near INT64_MAX printed negative FLOP counts with exit status 0: the counts' inputs are bounded.
 TEST_F(Cli, FlopsRefusesCountsThatCannotBeExact) {
-  expect_error(cli("flops --config 8b --seq 9223372036854775807"), "--seq");
-  expect_error(cli("flops --config 8b --batch 0"), "--batch");
-  expect_error(cli("flops --config 8b --tflops nan"), "--tflops");
+  expect_error(run_cli("flops --config 8b --seq 9223372036854775807"), "--seq");
+  expect_error(run_cli("flops --config 8b --batch 0"), "--batch");
+  expect_error(run_cli("flops --config 8b --tflops nan"), "--tflops");
 }

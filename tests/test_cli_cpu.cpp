@@ -10,23 +10,12 @@
 #include "tests/test_util.h"
 
 using qwen3::test::CommandResult;
+using qwen3::test::expect_one_line_error;
+using qwen3::test::run_cli;
 using qwen3::test::shell_quote;
 using qwen3::test::TempDir;
 
 namespace {
-
-CommandResult cli(const std::string& args) {
-  return qwen3::test::run_command(shell_quote(qwen3::test::cli_path()) + " " + args);
-}
-
-// One "error: ..." line naming `phrase`, exit status 1, nothing on stdout.
-void expect_one_line_error(const CommandResult& r, const std::string& phrase, const std::string& args) {
-  EXPECT_EQ(r.status, 1) << args << ": " << r.err;
-  EXPECT_EQ(r.out, "") << args;
-  EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << args << ": " << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": not one line: " << r.err;
-  EXPECT_NE(r.err.find(phrase), std::string::npos) << args << ": expected '" << phrase << "' in " << r.err;
-}
 
 std::vector<double> embedding(const std::string& json_line) {
   return nlohmann::json::parse(json_line)["embedding"].get<std::vector<double>>();
@@ -44,14 +33,14 @@ TEST_F(CliCpu, ThreadsMustBeAPositiveWholeNumber) {
   for (const char* bad : {"0", "-1", "abc", "1.5", "''", "99999"}) {
     for (const std::string cmd : {"embed", "bench --seq 4 --batch 1 --peak-tflops 1", "compare --backends cpu,cpu"}) {
       const std::string args = cmd + " --threads " + bad + " hello";
-      expect_one_line_error(cli(args), "--threads", args);
+      expect_one_line_error(run_cli(args), "--threads", args);
     }
   }
 }
 
 TEST_F(CliCpu, EmbeddingsDoNotDependOnTheThreadCount) {
-  const auto one = cli("embed --threads 1 'the same text'");
-  const auto two = cli("embed --threads 2 'the same text'");
+  const auto one = run_cli("embed --threads 1 'the same text'");
+  const auto two = run_cli("embed --threads 2 'the same text'");
   ASSERT_EQ(one.status, 0) << one.err;
   ASSERT_EQ(two.status, 0) << two.err;
   const auto a = embedding(one.out), b = embedding(two.out);
@@ -60,7 +49,7 @@ TEST_F(CliCpu, EmbeddingsDoNotDependOnTheThreadCount) {
 }
 
 TEST_F(CliCpu, VersionSaysHowTheCpuCodeWasBuilt) {
-  const auto r = cli("--version");
+  const auto r = run_cli("--version");
   ASSERT_EQ(r.status, 0) << r.err;
   const bool native = r.out.find("CPU build: native") != std::string::npos;
   const bool portable = r.out.find("CPU build: portable") != std::string::npos;
@@ -73,7 +62,7 @@ TEST_F(CliCpu, VersionSaysHowTheCpuCodeWasBuilt) {
 // Without --peak-tflops, bench --backend cpu measures an fp32 GEMM in the same run and gives each cell's
 // fraction of it; the JSON says which build ran, with which instruction sets and how many threads.
 TEST_F(CliCpu, BenchRecordsTheBuildAndTheGemmRate) {
-  const auto r = cli("bench --backend cpu --threads 1 --seq 8 --batch 1 --warmup 0 --repeats 1 --gemm-n 128 --json " +
+  const auto r = run_cli("bench --backend cpu --threads 1 --seq 8 --batch 1 --warmup 0 --repeats 1 --gemm-n 128 --json " +
                      tmp.file("b.json"));
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("Eigen fp32 128³ GEMM on 1 thread, measured in this run"), std::string::npos) << r.out;
@@ -97,6 +86,6 @@ TEST_F(CliCpu, BenchRecordsTheBuildAndTheGemmRate) {
 TEST_F(CliCpu, BenchGemmSizeIsBounded) {
   for (const char* bad : {"0", "8", "100000"}) {
     const std::string args = std::string("bench --backend cpu --seq 4 --batch 1 --gemm-n ") + bad;
-    expect_one_line_error(cli(args), "--gemm-n", args);
+    expect_one_line_error(run_cli(args), "--gemm-n", args);
   }
 }

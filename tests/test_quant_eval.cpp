@@ -15,22 +15,12 @@
 #include "tests/test_util.h"
 
 using qwen3::test::CommandResult;
+using qwen3::test::expect_one_line_error;
+using qwen3::test::run_cli;
 using qwen3::test::shell_quote;
 using qwen3::test::TempDir;
 
 namespace {
-
-CommandResult cli(const std::string& args) {
-  return qwen3::test::run_command(shell_quote(qwen3::test::cli_path()) + " " + args);
-}
-
-void expect_one_line_error(const CommandResult& r, const std::string& phrase, const std::string& args) {
-  EXPECT_EQ(r.status, 1) << args << ": " << r.err;
-  EXPECT_EQ(r.out, "") << args;
-  EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << args << ": " << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": not one line: " << r.err;
-  EXPECT_NE(r.err.find(phrase), std::string::npos) << args << ": expected '" << phrase << "' in " << r.err;
-}
 
 class QuantEval : public ::testing::Test {
  protected:
@@ -41,7 +31,7 @@ class QuantEval : public ::testing::Test {
 
 TEST_F(QuantEval, TinyModelQ8_0BeatsQ4_KAndBothStayClose) {
   const std::string json = tmp.file("q.json");
-  const CommandResult r = cli("quant-eval " + model() + " --threads 2 --json " + shell_quote(json));
+  const CommandResult r = run_cli("quant-eval " + model() + " --threads 2 --json " + shell_quote(json));
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("Q4_K"), std::string::npos) << r.out;
   const auto j = nlohmann::json::parse(qwen3::test::read_file(json));
@@ -71,15 +61,15 @@ TEST_F(QuantEval, BadInputsAreOneLineErrors) {
   const std::string bad = tmp.file("bad.json");
   qwen3::test::write_file(bad, R"({"task": "t", "queries": [{"text": "q", "relevant": 3}], "passages": ["a", "b"]})");
   std::string args = "quant-eval " + model() + " --retrieval " + shell_quote(bad);
-  expect_one_line_error(cli(args), "relevant = 3", args);
+  expect_one_line_error(run_cli(args), "relevant = 3", args);
   qwen3::test::write_file(bad, "{not json");
-  expect_one_line_error(cli(args), "not JSON", args);
+  expect_one_line_error(run_cli(args), "not JSON", args);
   args = "quant-eval " + model() + " --retrieval " + shell_quote(tmp.file("missing.json"));
-  expect_one_line_error(cli(args), "missing.json", args);
+  expect_one_line_error(run_cli(args), "missing.json", args);
   args = "quant-eval " + model() + " --formats Q8_0,Q5_K";
-  expect_one_line_error(cli(args), "Q5_K", args);
+  expect_one_line_error(run_cli(args), "Q5_K", args);
   args = "quant-eval --config 0.6b";
-  expect_one_line_error(cli(args), "--random-weights", args);
+  expect_one_line_error(run_cli(args), "--random-weights", args);
 }
 
 }  // namespace

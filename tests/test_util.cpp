@@ -3,12 +3,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
 #include <stdexcept>
+
+#include <gtest/gtest.h>
 
 namespace qwen3::test {
 
@@ -23,6 +26,18 @@ CommandResult run_command(const std::string& cmd, const std::string* stdin_text)
   r.out = read_file(out);
   r.err = read_file(err);
   return r;
+}
+
+CommandResult run_cli(const std::string& args, const std::string* stdin_text) {
+  return run_command(shell_quote(cli_path()) + " " + args, stdin_text);
+}
+
+void expect_one_line_error(const CommandResult& r, const std::string& phrase, const std::string& context) {
+  EXPECT_EQ(r.status, 1) << context << ": " << r.err;
+  EXPECT_EQ(r.out, "") << context;
+  EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << context << ": " << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << context << ": not one line: " << r.err;
+  EXPECT_NE(r.err.find(phrase), std::string::npos) << context << ": expected '" << phrase << "' in " << r.err;
 }
 
 TempDir::TempDir() {

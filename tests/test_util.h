@@ -17,6 +17,11 @@ struct CommandResult {
 // Runs `cmd` with /bin/sh, capturing stdout and stderr separately (stdin from /dev/null unless
 // `stdin_text` is given, which is fed to it).
 CommandResult run_command(const std::string& cmd, const std::string* stdin_text = nullptr);
+// Runs qwen3emb with `args` (already shell-quoted where needed), as run_command does.
+CommandResult run_cli(const std::string& args, const std::string* stdin_text = nullptr);
+// The project's error rule, as GoogleTest expectations: exit status 1, nothing on stdout, and stderr exactly one
+// line "error: ..." holding `phrase`. `context` (e.g. the arguments) prefixes each failure message.
+void expect_one_line_error(const CommandResult& r, const std::string& phrase, const std::string& context);
 
 // A fresh temporary directory, removed when the object dies.
 class TempDir {
