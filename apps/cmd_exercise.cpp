@@ -16,6 +16,7 @@
 
 #include "apps/commands.h"
 #include "core/error.h"
+#include "core/regular_file.h"
 #include "exercises/common/catalog.h"
 
 namespace qwen3::cli {
@@ -30,13 +31,8 @@ const ExerciseInfo& exercise_named(const std::string& name) {
   throw InputError("no exercise named '" + name + "' (qwen3emb exercise list shows them)");
 }
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError("cannot read " + path.string());
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+// An exercise's text file (the learner's source, hints, a solution): a regular file of at most 16 MiB.
+std::string read_file(const fs::path& path) { return read_regular_file(path.string(), "exercise file", 16ull << 20); }
 
 fs::path learner_file(const ExerciseInfo& e) { return fs::path(exercises::source_dir()) / "exercises" / e.name / e.file; }
 fs::path status_file(const ExerciseInfo& e) { return fs::path(exercises::build_dir()) / "exercises" / "status" / e.name; }
