@@ -26,7 +26,6 @@
 #include "core/model_dir.h"
 #include "core/pooling.h"
 #include "core/quant.h"
-#include "core/safetensors.h"
 #include "core/weights.h"
 #include "ref_cpu/cpu_backend.h"
 #include "ref_cpu/threads.h"
@@ -223,9 +222,7 @@ void write_json(const std::string& path, const std::vector<QuantReport>& reps, c
 
 void run_quant_eval(const QuantEvalArgs& a) {
   const ModelOptions& m = a.model;
-  if (m.random_weights && m.preset.empty()) throw InputError("--random-weights needs --config 0.6b|4b|8b");
-  if (!m.preset.empty() && !m.random_weights) throw InputError("--config needs --random-weights");
-  if (m.random_weights && !m.model_dir.empty()) throw InputError("--model and --random-weights exclude each other");
+  m.check_source();
   std::vector<GgmlType> formats;
   {
     std::stringstream ss(a.formats);
@@ -237,11 +234,9 @@ void run_quant_eval(const QuantEvalArgs& a) {
   if (m.threads != 0) cpu::set_num_threads(m.threads);
 
   // The original weights (kept: each format starts from a copy).
-  const std::string model_name = m.random_weights ? "random " + m.preset + " (seed " + std::to_string(m.seed) + ")"
-                                                  : m.resolved_model_dir();
-  const ModelConfig c = m.random_weights ? ModelConfig::preset(m.preset) : load_model_config(m.resolved_model_dir());
-  const HostWeights original = m.random_weights ? random_host_weights(c, m.seed)
-                                                : load_host_weights(SafetensorsCheckpoint(m.resolved_model_dir()), c);
+  const std::string model_name = m.describe_source();
+  const ModelConfig c = m.load_config();
+  const HostWeights original = m.load_host_weights(c);
   const Tokenizer tok = m.make_tokenizer();
   std::vector<std::string> texts;
   for (const auto& q : set.queries) texts.push_back(format_query(set.task, q));

@@ -14,10 +14,10 @@
 #include <iostream>
 
 #include "apps/commands.h"
+#include "apps/model_options.h"
 #include "core/error.h"
 #include "core/gguf_model.h"
 #include "core/gguf_write.h"
-#include "core/model_dir.h"
 #include "core/quant.h"
 
 namespace qwen3::cli {
@@ -25,7 +25,7 @@ namespace qwen3::cli {
 namespace {
 
 struct QuantizeArgs {
-  std::string model;
+  ModelOptions model;  // --model, or --random-weights --config (random weights as bench and quant-eval make them)
   std::string type = "q8_0";
   std::string out;
   std::string name;
@@ -48,9 +48,9 @@ TypeChoice parse_type(const std::string& t) {
 void run_quantize(const QuantizeArgs& a) {
   const TypeChoice choice = parse_type(a.type);
   if (a.out.empty()) throw InputError("--out FILE.gguf is required");
-  const std::string model = a.model.empty() ? default_model_dir() : a.model;
-  const ModelConfig c = load_model_config(model);
-  const Tokenizer tok = load_model_tokenizer(model);
+  const ModelConfig c = a.model.load_config();
+  const Tokenizer tok = a.model.make_tokenizer();
+  const std::string model = a.model.describe_source();
   if (tok.vocab_size() > static_cast<size_t>(c.vocab_size))
     throw InputError(model + ": the tokenizer has " + std::to_string(tok.vocab_size()) + " ids but the embedding only " +
                      std::to_string(c.vocab_size) + " rows");
@@ -61,14 +61,16 @@ void run_quantize(const QuantizeArgs& a) {
       throw InputError("--type " + a.type + " stores rows in blocks of " + std::to_string(f.block_values) +
                        " values, but " + s.name + " has rows of " + std::to_string(s.shape.back()) + " (" +
                        describe(c) + "); use f32, f16 or bf16 for this model");
-  HostWeights w = load_model_weights(model, c);
+  HostWeights w = a.model.load_host_weights(c);
 
   std::vector<GgufTensorToWrite> tensors;
   for_each_tensor(c, w, [&](const TensorSpec& s, HostTensor& t) {
     tensors.push_back({gguf_tensor_name(s.name), s.shape.size() == 1 ? GgmlType::F32 : choice.weights, s.shape,
                        t.data.data(), nullptr});
   });
-  const std::string name = a.name.empty() ? std::filesystem::path(model).filename().string() : a.name;
+  const std::string name = !a.name.empty()            ? a.name
+                           : a.model.random_weights ? "random-" + a.model.preset
+                                                    : std::filesystem::path(model).filename().string();
   try {
     write_gguf(a.out, qwen3_gguf_metadata(c, tok, choice.file_type, name), tensors);
   } catch (...) {
@@ -85,7 +87,7 @@ void add_quantize(CLI::App& app) {
   auto args = std::make_shared<QuantizeArgs>();
   CLI::App* cmd = app.add_subcommand("quantize", "Write a model as a GGUF file (llama.cpp's format) in F32, F16, BF16, "
                                                  "Q8_0 or Q4_K");
-  cmd->add_option("--model", args->model, "Model directory in Hugging Face layout, or a GGUF file (default: the tiny model)");
+  args->model.add_source_to(*cmd);
   cmd->add_option("--type", args->type, "Type of the weight matrices: q8_0 (default), q4_k, f32, f16 or bf16 (norms stay F32)");
   cmd->add_option("--out", args->out, "The GGUF file to write")->required();
   cmd->add_option("--name", args->name, "general.name in the file (default: the model's folder or file name)");

@@ -8,6 +8,7 @@
 
 #include "core/backend.h"
 #include "core/tokenizer.h"
+#include "core/weights.h"
 
 namespace qwen3::cli {
 
@@ -25,6 +26,17 @@ struct ModelOptions {
   // Adds --model, --config, --random-weights, --seed, cuda_opt's --gemm and --no-graph, cpu's --threads and
   // (unless told not to) --backend to a subcommand.
   void add_to(CLI::App& app, bool backend_option = true);
+  // Adds only where the weights come from: --model, --config, --random-weights, --seed (commands that read a
+  // model without running a backend, e.g. quantize).
+  void add_source_to(CLI::App& app);
+  // One-line InputError unless the source options agree (--config with --random-weights, not with --model).
+  void check_source() const;
+  // The chosen model's shapes and f32 weights: the --config preset and random_host_weights(--seed), or --model read
+  // by core/model_dir (a Hugging Face folder or a GGUF file).
+  ModelConfig load_config() const;
+  HostWeights load_host_weights(const ModelConfig& c) const;
+  // A name for the chosen weights in reports: "random 0.6b (seed 1)", or the model's path.
+  std::string describe_source() const;
   // The model directory to read: --model, or the default tiny model (with a note on stderr).
   std::string resolved_model_dir() const;
   // Builds backend `name` (default: --backend) over the chosen weights (apps/backends.h), after applying --threads.

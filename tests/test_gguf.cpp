@@ -646,5 +646,20 @@ TEST(GgufCli, QuantizeThenEmbed) {
   EXPECT_NE(res.err.find("error: --type: expected q8_0, q4_k, f32, f16 or bf16"), std::string::npos) << res.err;
 }
 
+// quantize takes random weights as bench does (--random-weights --config), with the same one-line refusals when the
+// source options disagree; nothing is written then.
+TEST(GgufCli, QuantizeRandomWeightsSourceChecks) {
+  TempDir dir;
+  const std::string out = " --out " + test::shell_quote(dir.file("r.gguf"));
+  test::expect_one_line_error(test::run_cli("quantize --random-weights" + out), "--random-weights needs --config",
+                              "no --config");
+  test::expect_one_line_error(test::run_cli("quantize --config 0.6b" + out), "--config needs --random-weights",
+                              "no --random-weights");
+  test::expect_one_line_error(
+      test::run_cli("quantize --random-weights --config 0.6b --model " + test::shell_quote(dir.file("m")) + out),
+      "--model and --random-weights exclude each other", "both sources");
+  EXPECT_FALSE(std::filesystem::exists(dir.file("r.gguf")));
+}
+
 }  // namespace
 }  // namespace qwen3
