@@ -7,12 +7,15 @@
 
 #include "core/model_dir.h"
 #include "core/safetensors.h"
+#include "ref_cpu/allocator.h"
 #include "ref_cpu/ops.h"
 
 namespace qwen3::cpu {
 
 CpuBackend::CpuBackend(const ModelConfig& config, HostWeights weights, OpTable ops, std::string name)
-    : config_(config), w_(std::move(weights)), ops_(std::move(ops)), name_(std::move(name)) {}
+    : config_(config), w_(std::move(weights)), ops_(std::move(ops)), name_(std::move(name)) {
+  keep_freed_memory();  // each pass reuses the pages the last one freed (ref_cpu/allocator.h)
+}
 
 std::unique_ptr<CpuBackend> CpuBackend::from_dir(const std::string& dir) {
   const ModelConfig c = load_model_config(dir);
@@ -28,7 +31,7 @@ ForwardOutput CpuBackend::forward(const Batch& batch, const ForwardOptions& opti
   const float eps = static_cast<float>(c.rms_norm_eps);
   const std::vector<int32_t> positions = batch.positions();
 
-  // Named scratch buffers, allocated once per pass.
+  // Named scratch buffers, allocated once per pass (from memory the last pass freed: ref_cpu/allocator.h).
   std::vector<float> x(T * H);           // the residual stream
   std::vector<float> xn(T * H);          // RMSNorm(x)
   std::vector<float> q(T * NH * D);      // queries  [T, NH, D]

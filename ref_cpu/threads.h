@@ -6,6 +6,11 @@
 // wait for the scheduler. Eigen's own GEMM threading is compiled out (EIGEN_DONT_PARALLELIZE in ops.cpp):
 // the ops split their work themselves, so Eigen's threads and OpenMP's never compete for the same cores.
 //
+// A second rule for a machine shared with other programs: an op never uses more threads than there are cores
+// free right now (free_cores). A thread on a core that another process keeps busy runs in time slices of
+// milliseconds, and a parallel region waits for its slowest thread, so sharing with it makes a pass slower than
+// running alone (docs/results/cpu.md, "Threads").
+//
 // The thread count is OpenMP's (OMP_NUM_THREADS, or `qwen3emb --threads N`, which calls set_num_threads);
 // without OpenMP everything runs on one thread.
 #pragma once
@@ -28,7 +33,17 @@ int num_threads();
 void set_num_threads(int n);
 // Threads worth using for `madds` multiply-adds of work: floor(madds / kMinMaddsPerThread), at least 1,
 // at most num_threads().
+int threads_worth(int64_t madds);
+// The threads an op of `madds` multiply-adds uses now: threads_worth(madds), at most free_cores().
 int threads_for(int64_t madds);
+
+// Cores free for this process's threads: the cores it may run on less the other processes' threads that are
+// runnable now (Linux: /proc/loadavg's running count less this process's running threads; sampled at most every
+// 10 ms), at least 1. Without Linux's /proc: the cores it may run on.
+int free_cores();
+// The rule inside free_cores: cores - (runnable_all - runnable_here), clamped to [1, cores]. runnable_all counts
+// every runnable thread of the machine, runnable_here those of this process (this calling thread among them).
+int free_cores(int cores, int runnable_all, int runnable_here);
 // body(begin, end) over [0, n) cut into contiguous chunks whose bounds are multiples of `align`, run by `parts`
 // threads (about kChunksPerThread chunks each, taken as threads come free); parts == 1 is one plain call on this
 // thread (no parallel region).

@@ -4,7 +4,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
+#include <thread>
+#ifdef __linux__
+#include <csignal>
+#include <sys/wait.h>
+#include <unistd.h>
+#endif
 
 #include "core/error.h"
 #include "core/tiny_model.h"
@@ -49,13 +56,52 @@ TEST_F(Threads, ABadCountIsRefused) {
 
 TEST_F(Threads, ThreadsOnlyForWorkWorthSharing) {
   if (!use(2)) GTEST_SKIP() << "built without OpenMP";
-  EXPECT_EQ(cpu::threads_for(0), 1);
+  EXPECT_EQ(cpu::threads_worth(0), 1);
+  EXPECT_EQ(cpu::threads_worth(cpu::kMinMaddsPerThread - 1), 1);
+  EXPECT_EQ(cpu::threads_worth(2 * cpu::kMinMaddsPerThread - 1), 1);
+  EXPECT_EQ(cpu::threads_worth(2 * cpu::kMinMaddsPerThread), 2);
+  EXPECT_EQ(cpu::threads_worth(1000 * cpu::kMinMaddsPerThread), 2);  // never more than the setting
   EXPECT_EQ(cpu::threads_for(cpu::kMinMaddsPerThread - 1), 1);
-  EXPECT_EQ(cpu::threads_for(2 * cpu::kMinMaddsPerThread - 1), 1);
-  EXPECT_EQ(cpu::threads_for(2 * cpu::kMinMaddsPerThread), 2);
-  EXPECT_EQ(cpu::threads_for(1000 * cpu::kMinMaddsPerThread), 2);  // never more than the setting
+  const int now = cpu::threads_for(1000 * cpu::kMinMaddsPerThread);  // at most the cores free now
+  EXPECT_GE(now, 1);
+  EXPECT_LE(now, 2);
   ASSERT_TRUE(use(1));
+  EXPECT_EQ(cpu::threads_worth(1000 * cpu::kMinMaddsPerThread), 1);
   EXPECT_EQ(cpu::threads_for(1000 * cpu::kMinMaddsPerThread), 1);
+}
+
+// free_cores' rule: another process's runnable thread takes a core away; this process's own (the caller, OpenMP
+// workers still spinning after a region) do not; never below 1 or above the cores.
+TEST(FreeCores, Rule) {
+  EXPECT_EQ(cpu::free_cores(2, 1, 1), 2);   // idle machine: only the caller runs
+  EXPECT_EQ(cpu::free_cores(2, 2, 1), 1);   // one busy process beside it
+  EXPECT_EQ(cpu::free_cores(2, 3, 3), 2);   // the caller and two spinning workers: all this process's
+  EXPECT_EQ(cpu::free_cores(2, 9, 1), 1);   // an overloaded machine still leaves the caller
+  EXPECT_EQ(cpu::free_cores(16, 5, 2), 13);
+  EXPECT_EQ(cpu::free_cores(1, 1, 1), 1);
+}
+
+// With another process spinning beside this one, an op leaves that process's core alone (Linux only: elsewhere
+// free_cores() is the cores this process may use).
+TEST_F(Threads, ABusyNeighbourTakesACore) {
+  const int all = cpu::free_cores();
+  EXPECT_GE(all, 1);
+#ifdef __linux__
+  if (!use(64)) GTEST_SKIP() << "built without OpenMP";
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    volatile uint64_t spins = 0;
+    for (;;) spins = spins + 1;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // past free_cores' 10 ms sampling period
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  const int now = cpu::threads_for(int64_t{1} << 40);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  EXPECT_GE(now, 1);
+  EXPECT_LE(now, std::max(1, cores - 1)) << "a core is busy with another process";
+#endif
 }
 
 // The tiny model's pass at 32 tokens (the 2-thread slowdown) opens no parallel region: every matrix
@@ -100,7 +146,7 @@ TEST_F(Threads, SharedLinearEqualsOneThread) {
   ASSERT_TRUE(use(1));
   cpu::linear(x.data(), W.data(), T, in, out, one.data());
   if (!use(2)) GTEST_SKIP() << "built without OpenMP";
-  ASSERT_EQ(cpu::threads_for(T * in * out), 2);
+  ASSERT_EQ(cpu::threads_worth(T * in * out), 2);  // shared unless another process holds a core right now
   cpu::linear(x.data(), W.data(), T, in, out, shared.data());
   EXPECT_LT(max_rel_diff(shared, one), 1e-6);
   for (const int64_t t : {int64_t{0}, T - 1}) {
@@ -121,7 +167,7 @@ TEST_F(Threads, SharedAttentionEqualsOneThread) {
   ASSERT_TRUE(use(1));
   cpu::causal_attention(q.data(), k.data(), v.data(), offsets.data(), B, NH, NKV, D, one.data());
   if (!use(2)) GTEST_SKIP() << "built without OpenMP";
-  ASSERT_EQ(cpu::threads_for(NH * 300 * 300 * D), 2);
+  ASSERT_EQ(cpu::threads_worth(NH * 300 * 300 * D), 2);
   cpu::causal_attention(q.data(), k.data(), v.data(), offsets.data(), B, NH, NKV, D, shared.data());
   EXPECT_EQ(max_rel_diff(shared, one), 0.0);  // each head is computed by one thread, the same way
 }
