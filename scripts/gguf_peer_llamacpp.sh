@@ -7,7 +7,8 @@
 # LLAMA_BIN: a folder with llama.cpp's llama-embedding, llama-tokenize and llama-quantize (docs/results/cpu.md,
 # "The llama.cpp peer", says how to build them from the npm package node-llama-cpp).
 # Models: the tiny model (rows of 64 values: Q8_0 only, K-quants need rows of 256) and the random 0.6B-shaped
-# weights (seed 1) for the K-quants. Environment: QWEN3EMB (default build/apps/qwen3emb), THREADS (default: cores).
+# weights (seed 1) for the K-quants. Last, scripts/gguf_tensor_bytes.py compares the two Q8_0 files byte for byte.
+# Environment: QWEN3EMB (default build/apps/qwen3emb), THREADS (default: cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLI=${QWEN3EMB:-build/apps/qwen3emb}
@@ -75,3 +76,7 @@ for name, _ in files:
     assert len(ours) == len(theirs), (name, len(ours), len(theirs))
     print(f"{name:32s} {len(ours):5d}  {same_ids:8d}  {min(cos):10.7f}  {diff:.2e}")
 PY
+
+# The same f32 weights quantised by both programs: does qwen3emb's Q8_0 quantiser write llama-quantize's bytes?
+echo "Q8_0 of the same f32 weights, qwen3emb quantize against llama-quantize:"
+python3 scripts/gguf_tensor_bytes.py "$OUT/r06b-q8_0.gguf" "$OUT/r06b-llama-q8_0.gguf"
