@@ -14,8 +14,9 @@ namespace qwen3::cli {
 
 void ModelOptions::add_source_to(CLI::App& app) {
   app.add_option("--model", model_dir, "Model directory in Hugging Face layout, or a GGUF file (default: the tiny model)");
-  app.add_option("--config", preset, "With --random-weights: the shapes of Qwen3-Embedding 0.6b, 4b or 8b")
-      ->check(CLI::IsMember({"0.6b", "4b", "8b"}));
+  app.add_option("--config", preset, "With --random-weights: the shapes of Qwen3-Embedding 0.6b, 4b or 8b, or "
+                                     "small (2 layers, hidden 256: core/config.h)")
+      ->check(CLI::IsMember({"0.6b", "4b", "8b", "small"}));
   app.add_flag("--random-weights", random_weights, "Random weights of the --config shapes, built in memory");
   app.add_option("--seed", seed, "Seed for --random-weights")->check(whole_number(0));
 }
@@ -44,7 +45,7 @@ std::string ModelOptions::resolved_model_dir() const {
 }
 
 void ModelOptions::check_source() const {
-  if (random_weights && preset.empty()) throw InputError("--random-weights needs --config 0.6b|4b|8b");
+  if (random_weights && preset.empty()) throw InputError("--random-weights needs --config 0.6b|4b|8b|small");
   if (!preset.empty() && !random_weights) throw InputError("--config needs --random-weights");
   if (random_weights && !model_dir.empty()) throw InputError("--model and --random-weights exclude each other");
 }

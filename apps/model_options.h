@@ -14,7 +14,7 @@ namespace qwen3::cli {
 
 struct ModelOptions {
   std::string model_dir;      // --model DIR (default: the tiny model, announced on stderr)
-  std::string preset;         // --config 0.6b|4b|8b (with --random-weights)
+  std::string preset;         // --config 0.6b|4b|8b|small (with --random-weights)
   bool random_weights = false;
   uint64_t seed = 1;
   std::string backend = "cpu";

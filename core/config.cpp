@@ -182,8 +182,12 @@ ModelConfig ModelConfig::preset(const std::string& name) {
   } else if (name == "8b") {
     c.hidden_size = 4096, c.intermediate_size = 12288, c.num_hidden_layers = 36, c.num_attention_heads = 32;
     c.vocab_size = 151665, c.max_position_embeddings = 40960, c.tie_word_embeddings = false;
+  } else if (name == "small") {
+    c.hidden_size = 256, c.intermediate_size = 768, c.num_hidden_layers = 2, c.num_attention_heads = 4;
+    c.num_key_value_heads = 2, c.head_dim = 64;
+    c.vocab_size = 151669, c.max_position_embeddings = 32768, c.tie_word_embeddings = true;
   } else {
-    throw InputError("unknown config '" + name + "' (expected 0.6b, 4b or 8b)");
+    throw InputError("unknown config '" + name + "' (expected 0.6b, 4b, 8b or small)");
   }
   return c;
 }

@@ -39,7 +39,10 @@ struct ModelConfig {
   static ModelConfig from_json(const nlohmann::json& j, const std::string& source);
   nlohmann::json to_json() const;
 
-  // The shapes of the released Qwen3-Embedding models: "0.6b", "4b", "8b". InputError for other names.
+  // The shapes of the released Qwen3-Embedding models: "0.6b", "4b", "8b"; and "small", not a released size: 2
+  // layers, hidden 256, intermediate 768, 4 heads of 64, 2 KV heads, the real vocabulary: the smallest shapes whose
+  // rows every GGUF block type can store (256 values), for the GGUF peer check (tests/data/gguf_peer) and quick
+  // runs. InputError for other names.
   static ModelConfig preset(const std::string& name);
 };
 

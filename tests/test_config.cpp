@@ -132,6 +132,8 @@ TEST(Config, PresetsMatchThePublishedParameterCounts) {
   EXPECT_EQ(ModelConfig::preset("0.6b").num_parameters(), 595776512);
   EXPECT_EQ(ModelConfig::preset("4b").num_parameters(), 4021774336);
   EXPECT_EQ(ModelConfig::preset("8b").num_parameters(), 8188515328 - 151665LL * 4096);
+  const ModelConfig small = ModelConfig::preset("small");  // every row length (hidden, q_dim, intermediate): whole 256-value blocks
+  for (const int64_t n : {small.hidden_size, small.intermediate_size, small.q_dim()}) EXPECT_EQ(n % 256, 0) << n;
   EXPECT_THROW(ModelConfig::preset("13b"), InputError);
 }
 
