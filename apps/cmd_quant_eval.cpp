@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <sstream>
@@ -23,6 +24,8 @@
 #include "apps/model_options.h"
 #include "core/embed.h"
 #include "core/error.h"
+#include "core/gguf.h"
+#include "core/gguf_model.h"
 #include "core/model_dir.h"
 #include "core/pooling.h"
 #include "core/quant.h"
@@ -38,6 +41,7 @@ struct QuantEvalArgs {
   ModelOptions model;
   std::string retrieval = std::string(QWEN3_SOURCE_DIR) + "/tests/data/retrieval/retrieval.json";
   std::string formats = "BF16,Q8_0,Q4_K";
+  std::vector<std::string> also;  // --also FILE.gguf: another program's quantised file of the same model
   std::string json;
 };
 
@@ -100,6 +104,7 @@ struct QuantReport {
   double cos_min = 1, cos_mean = 1;
   int64_t top1_agree = 0, label_hits = 0;
   double mean_rank_shift = 0;
+  std::string file, types;  // --also rows: the file, and its projections' types ("Q4_K x154, Q6_K x42")
 };
 
 // Quantises every projection of `w` to `type` and back, in place. The report's byte, value and error fields.
@@ -131,6 +136,43 @@ void round_trip_projections(const ModelConfig& c, HostWeights& w, GgmlType type,
     rep.projection_values += n;
   });
   rep.weight_rel_error = ref2 > 0 ? std::sqrt(err2 / ref2) : 0.0;
+}
+
+// The projections of `file` (a GGUF of the same model quantised by another program, e.g. llama-quantize),
+// dequantised, in place of `w`'s. The report's byte, value and error fields, and which types the file uses for them.
+HostWeights projections_from_file(const ModelConfig& c, const HostWeights& original, const std::string& file,
+                                  QuantReport& rep) {
+  const ModelConfig fc = load_model_config(file);
+  if (describe(fc) != describe(c))
+    throw InputError("--also " + file + ": a different model (" + describe(fc) + ", not " + describe(c) + ")");
+  const GgufFile g(file);
+  HostWeights from_file = load_model_weights(file, fc);
+  // The result starts as a copy of the original (its embedding table and norms stay, as in the other rows) and
+  // takes the file's projections, each compared with the original's before it is replaced. `out`: the copy's
+  // tensors in for_each_tensor's order.
+  HostWeights mixed = original;
+  std::vector<HostTensor*> out;
+  for_each_tensor(c, mixed, [&](const TensorSpec&, HostTensor& t) { out.push_back(&t); });
+  std::map<std::string, int> types;
+  double err2 = 0, ref2 = 0;
+  size_t k = 0;
+  for_each_tensor(c, from_file, [&](const TensorSpec& spec, HostTensor& t) {
+    const size_t at = k++;
+    if (spec.role != TensorRole::Projection) return;
+    const GgufTensor* gt = g.find_tensor(gguf_tensor_name(spec.name));
+    rep.projection_bytes += static_cast<int64_t>(gt->nbytes);
+    rep.projection_values += numel(spec.shape);
+    ++types[block_format(gt->type).name];
+    const std::vector<float>& o = out[at]->data;
+    for (size_t i = 0; i < t.data.size(); ++i) {
+      err2 += (double(o[i]) - t.data[i]) * (double(o[i]) - t.data[i]);
+      ref2 += double(o[i]) * o[i];
+    }
+    out[at]->data = std::move(t.data);
+  });
+  rep.weight_rel_error = ref2 > 0 ? std::sqrt(err2 / ref2) : 0.0;
+  for (const auto& [name, n] : types) rep.types += (rep.types.empty() ? "" : ", ") + name + " x" + std::to_string(n);
+  return mixed;
 }
 
 // ---- embedding and comparing ----------------------------------------------------------------------------------
@@ -212,7 +254,9 @@ void write_json(const std::string& path, const std::vector<QuantReport>& reps, c
                             {"mean_rank_displacement", r.mean_rank_shift},
                             {"label_hits_at_1", r.label_hits},
                             {"quantise_s", r.quantise_s},
-                            {"embed_s", r.embed_s}});
+                            {"embed_s", r.embed_s},
+                            {"file", r.file},
+                            {"file_projection_types", r.types}});
   }
   std::ofstream f(path);
   if (!f) throw IoError("cannot write " + path);
@@ -266,6 +310,15 @@ void run_quant_eval(const QuantEvalArgs& a) {
     compare_to_reference(ref, p, set, rep);
     reps.push_back(rep);
   }
+  for (size_t i = 0; i < a.also.size(); ++i) {
+    QuantReport rep;
+    rep.format = "file" + std::to_string(i + 1);
+    rep.file = a.also[i];
+    const Pass p = embed_all(c, projections_from_file(c, original, a.also[i], rep), tok, texts);
+    rep.embed_s = p.seconds;
+    compare_to_reference(ref, p, set, rep);
+    reps.push_back(rep);
+  }
 
   const std::string commit = current_commit();
   std::printf("qwen3emb quant-eval: %s, commit %s, cpu backend\n", model_name.c_str(), commit.c_str());
@@ -285,6 +338,10 @@ void run_quant_eval(const QuantEvalArgs& a) {
       std::printf("note: %s: %lld projections have rows shorter than a block and were quantised in blocks across rows "
                   "(GGUF could not store them so)\n",
                   r.format.c_str(), static_cast<long long>(r.tensors_across_rows));
+  for (const auto& r : reps)
+    if (!r.file.empty())
+      std::printf("%s: %s, projections %s (its embedding table and norms not used)\n", r.format.c_str(), r.file.c_str(),
+                  r.types.c_str());
   std::printf("cosines and rankings are against the F32 row; label@1: the top passage is the labelled one\n");
 
   if (!a.json.empty()) {
@@ -310,6 +367,8 @@ void add_quant_eval(CLI::App& app) {
   args->model.add_to(*cmd, /*backend_option=*/false);
   cmd->add_option("--retrieval", args->retrieval, "Retrieval set JSON (default: tests/data/retrieval/retrieval.json)");
   cmd->add_option("--formats", args->formats, "Comma-separated formats to try (default: BF16,Q8_0,Q4_K)");
+  cmd->add_option("--also", args->also, "A GGUF file of the same model quantised by another program (e.g. "
+                                        "llama-quantize): its projections as one more row (repeatable)");
   cmd->add_option("--json", args->json, "Also write the figures to this JSON file");
   cmd->callback([args] { run_quant_eval(*args); });
 }

@@ -70,6 +70,31 @@ TEST_F(QuantEval, BadInputsAreOneLineErrors) {
   expect_one_line_error(run_cli(args), "Q5_K", args);
   args = "quant-eval --config 0.6b";
   expect_one_line_error(run_cli(args), "--random-weights", args);
+  // --also with a file of another model
+  const std::string other = tmp.file("other.gguf");
+  ASSERT_EQ(run_cli("quantize --random-weights --config small --type q8_0 --out " + shell_quote(other)).status, 0);
+  args = "quant-eval " + model() + " --formats Q8_0 --also " + shell_quote(other);
+  expect_one_line_error(run_cli(args), "a different model", args);
+}
+
+// --also: another program's quantised file of the same model as one more row. A Q8_0 file written by quantize holds
+// exactly the bytes quant-eval's own Q8_0 round trip makes, so its row must equal the Q8_0 row.
+TEST_F(QuantEval, AlsoFileRowEqualsTheSameFormatsRoundTrip) {
+  const std::string gguf = tmp.file("tiny-q8_0.gguf"), json = tmp.file("also.json");
+  ASSERT_EQ(run_cli("quantize " + model() + " --type q8_0 --out " + shell_quote(gguf)).status, 0);
+  const CommandResult r =
+      run_cli("quant-eval " + model() + " --formats Q8_0 --also " + shell_quote(gguf) + " --json " + shell_quote(json));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("file1: " + gguf + ", projections Q8_0 x21"), std::string::npos) << r.out;
+  const auto j = nlohmann::json::parse(qwen3::test::read_file(json));
+  ASSERT_EQ(j["formats"].size(), 3u);
+  const auto& q8 = j["formats"][1];
+  const auto& file = j["formats"][2];
+  EXPECT_EQ(file["format"], "file1");
+  EXPECT_EQ(file["projection_bytes"], q8["projection_bytes"]);
+  EXPECT_EQ(file["weight_rel_error"], q8["weight_rel_error"]);
+  EXPECT_EQ(file["cosine_min"], q8["cosine_min"]);
+  EXPECT_GT(file["weight_rel_error"].get<double>(), 0.0);
 }
 
 }  // namespace
