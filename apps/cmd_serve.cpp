@@ -89,6 +89,14 @@ void run_serve(ServeArgs& a, const std::string& name_option) {
     std::_Exit(1);  // the model thread may be inside a forward pass: no orderly stop is possible
   }
   const std::string metrics_summary = std::to_string(server->metrics().batches_total());
+  // What the clients should have received, as loadgen writes its outcomes ("200:120 503:3"), to compare with what
+  // they did (tests/test_serve_load.cpp)
+  uint64_t answered = 0;
+  std::string by_status;
+  for (const auto& [status, n] : server->metrics().answered("embeddings")) {
+    answered += n;
+    by_status += (by_status.empty() ? "" : " ") + std::to_string(status) + ":" + std::to_string(n);
+  }
   server.reset();  // the batcher has stopped: the trace is complete
   if (session) {
     prof::Trace trace = session->finish();
@@ -98,7 +106,7 @@ void run_serve(ServeArgs& a, const std::string& name_option) {
     prof::write_chrome_trace(trace, a.trace);
     std::cerr << "serve: wrote the trace of " << metrics_summary << " batches to " << a.trace << "\n";
   }
-  std::cerr << "serve: stopped\n";
+  std::cerr << "serve: stopped; answered " << answered << " embeddings requests (" << by_status << ")\n";
 }
 
 }  // namespace

@@ -70,7 +70,7 @@ compare() {
   echo "\$ ${bench[*]} --csv $OUT/$name.bench1.csv"
   "${bench[@]}" --csv "$OUT/$name.bench1.csv" >/dev/null 2>&1
   start_server "$name" "$@" --threads "$THREADS" --max-batch-requests "$batch" --max-batch-tokens $((seq * batch))
-  local lg=("$CLI" loadgen --url "$URL" --vocab 151669 --concurrency "$batch" --tokens "$seq" --requests "$requests"
+  local lg=("$CLI" loadgen --url "$URL" --concurrency "$batch" --tokens "$seq" --requests "$requests"
             --duration-s 120 --warmup 1)
   echo "\$ ${lg[*]} --csv $OUT/$name.loadgen.csv   (serve $* --threads $THREADS --max-batch-requests $batch --max-batch-tokens $((seq * batch)))"
   "${lg[@]}" --csv "$OUT/$name.loadgen.csv" | sed -n '/conc/,$p'
@@ -102,7 +102,7 @@ if [[ " $PARTS " == *" gpu "* ]]; then
     --csv "$OUT/8b.bench.csv" 2>/dev/null | sed -n '/seq/,$p'
   start_server 8b "${MODEL[@]}" --max-batch-requests "$MAXB" --max-batch-tokens $((SEQ * MAXB)) \
     --trace "$OUT/8b.serve_trace.json.gz"
-  "$CLI" loadgen --url "$URL" --vocab 151669 --concurrency "$BATCHES" --tokens "$SEQ" --requests "${GPU_REQUESTS:-256}" \
+  "$CLI" loadgen --url "$URL" --concurrency "$BATCHES" --tokens "$SEQ" --requests "${GPU_REQUESTS:-256}" \
     --duration-s 30 --warmup 2 --csv "$OUT/8b.loadgen.csv" | sed -n '/conc/,$p'
   stop_server
   "$PY" - "$OUT/8b.bench.csv" "$OUT/8b.loadgen.csv" "$SEQ" <<'PY'

@@ -67,6 +67,14 @@ void Metrics::count_request(const std::string& endpoint, int status) {
   ++requests_[{endpoint, status}];
 }
 
+std::map<int, uint64_t> Metrics::answered(const std::string& endpoint) const {
+  std::lock_guard lock(mu_);
+  std::map<int, uint64_t> by_status;
+  for (const auto& [key, n] : requests_)
+    if (key.first == endpoint) by_status[key.second] += n;
+  return by_status;
+}
+
 void Metrics::count_embeddings(int64_t inputs, int64_t tokens, double seconds) {
   inputs_total_ += static_cast<uint64_t>(inputs);
   tokens_total_ += static_cast<uint64_t>(tokens);

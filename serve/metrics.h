@@ -49,6 +49,9 @@ class Metrics {
   void count_dropped(int64_t inputs) { dropped_total_ += static_cast<uint64_t>(inputs); }
   uint64_t inputs_dropped() const { return dropped_total_.load(); }
 
+  // Requests to `endpoint` answered so far, by status ({200: n, 503: m}).
+  std::map<int, uint64_t> answered(const std::string& endpoint) const;
+
   // The whole exposition text.
   std::string text() const;
 

@@ -77,8 +77,9 @@ std::string embeddings_body(const std::vector<std::vector<float>>& embeddings, b
   return s;
 }
 
-std::string models_body(const std::string& model, int64_t created) {
-  const nlohmann::json m = {{"id", model}, {"object", "model"}, {"created", created}, {"owned_by", "qwen3emb"}};
+std::string models_body(const std::string& model, int64_t created, int64_t vocab_size) {
+  nlohmann::json m = {{"id", model}, {"object", "model"}, {"created", created}, {"owned_by", "qwen3emb"}};
+  if (vocab_size > 0) m["vocab_size"] = vocab_size;
   return nlohmann::json{{"object", "list"}, {"data", nlohmann::json::array({m})}}.dump();
 }
 

@@ -24,7 +24,9 @@ std::string embeddings_body(const std::vector<std::vector<float>>& embeddings, b
                             int64_t prompt_tokens);
 
 // {"object":"list","data":[{"id":M,"object":"model","created":T,"owned_by":"qwen3emb"}]}
-std::string models_body(const std::string& model, int64_t created);
+// vocab_size > 0 adds "vocab_size" to the model object (an extension: the range of token ids an input may hold, which
+// `qwen3emb loadgen` reads); 0 while no model is loaded.
+std::string models_body(const std::string& model, int64_t created, int64_t vocab_size);
 
 // {"error":{"message":...,"type":...,"param":... or null,"code":... or null}}
 std::string error_body(const ApiError& e);

@@ -84,6 +84,7 @@ void Server::set_model(Backend& backend, const Tokenizer& tokenizer, Tracer* tra
   }
   tokenizer_ = &tokenizer;
   batcher_ = std::make_unique<Batcher>(backend, options_.batching, metrics_, tracer);
+  served_vocab_ = c.vocab_size;
   State expected = State::loading;
   state_.compare_exchange_strong(expected, State::ready);  // unless already draining
 }
@@ -156,7 +157,7 @@ void Server::handle(const std::shared_ptr<Exchange>& ex) {
       ex->respond(make_response(http::status::ok, metrics_.text(), "text/plain; version=0.0.4; charset=utf-8"));
     }
   } else if (path == "/v1/models" || path == "/models") {
-    if (only(http::verb::get)) ex->respond(json_response(http::status::ok, models_body(options_.model_name, created_)));
+    if (only(http::verb::get)) ex->respond(json_response(http::status::ok, models_body(options_.model_name, created_, served_vocab_.load())));
   } else {
     ex->respond(error_response(ApiError(404, "no such endpoint: " + path +
                                                  " (POST /v1/embeddings, GET /v1/models, /health, /metrics)",

@@ -80,6 +80,7 @@ class Server {
   ServerOptions options_;
   Metrics metrics_;
   RequestLimits limits_;
+  std::atomic<int64_t> served_vocab_{0};  // the loaded model's vocab_size, for GET /v1/models (0 while loading)
   const Tokenizer* tokenizer_ = nullptr;
   std::unique_ptr<Batcher> batcher_;
   std::atomic<State> state_{State::loading};

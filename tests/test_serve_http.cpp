@@ -183,6 +183,7 @@ TEST_F(ServeHttp, OtherEndpoints) {
   ASSERT_EQ(m.status, 200);
   EXPECT_EQ(json::parse(m.body)["data"][0]["id"], "tiny-qwen3");
   EXPECT_EQ(json::parse(m.body)["data"][0]["object"], "model");
+  EXPECT_EQ(json::parse(m.body)["data"][0]["vocab_size"], 151669);  // the tiny model's embedding rows
   embeddings_of(test::post_embeddings(s.port, R"({"input":["a","bb"]})"));
   const Reply metrics = test::call(s.port, verb::get, "/metrics");
   ASSERT_EQ(metrics.status, 200);

@@ -34,8 +34,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// The tiny model's vocabulary (data/tiny-qwen3/config.json): /v1/models does not give it.
-const std::string kVocab = "151669";
 
 // A child process started with posix_spawn, stdout and stderr into files; killed if the test leaves it running.
 class Child {
@@ -172,7 +170,7 @@ class ServeLoad : public ::testing::Test {
   }
 
   std::vector<std::string> loadgen_argv(const std::string& flags_csv, const std::vector<std::string>& flags) {
-    std::vector<std::string> argv = {qwen3::test::cli_path(), "loadgen", "--url", url, "--vocab", kVocab,
+    std::vector<std::string> argv = {qwen3::test::cli_path(), "loadgen", "--url", url,
                                      "--csv", tmp.file(flags_csv)};
     argv.insert(argv.end(), flags.begin(), flags.end());
     return argv;
@@ -253,6 +251,20 @@ TEST_F(ServeLoad, SigtermUnderLoadAnswersEveryAdmittedRequestAndExitsZero) {
   for (const auto& [what, n] : got) {
     EXPECT_TRUE(what == "200" || what == "503" || what == "connect" || what == "unanswered") << n << " × " << what;
   }
+  // Every answer the server counted reached loadgen whole: its closing line "answered N embeddings requests (200:a
+  // 503:b)" gives the same numbers per status as the client's outcomes ("unanswered" ones the server never read).
+  const std::string err = qwen3::test::read_file(tmp.file("server.err"));
+  const size_t at = err.find("embeddings requests (");
+  ASSERT_NE(at, std::string::npos) << err;
+  const size_t open = at + std::string("embeddings requests (").size();
+  const auto answered = outcomes(err.substr(open, err.find(')', open) - open));
+  long server_total = 0;
+  for (const auto& [status, n] : answered) {
+    server_total += n;
+    EXPECT_EQ(got.count(status) ? got.at(status) : 0, n) << "status " << status << ": server " << err << "; client "
+                                                          << r.at("outcomes");
+  }
+  EXPECT_EQ(server_total, (got.count("200") ? got.at("200") : 0) + (got.count("503") ? got.at("503") : 0));
 }
 
 // ---- loadgen's bad inputs -------------------------------------------------------------------------------
