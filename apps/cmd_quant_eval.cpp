@@ -120,13 +120,18 @@ void round_trip_projections(const ModelConfig& c, HostWeights& w, GgmlType type,
       throw InputError(spec.name + ": " + std::to_string(n) + " values are not a whole number of " + f.name +
                        " blocks (" + std::to_string(f.block_values) + " values)");
     if (!per_row) ++rep.tensors_across_rows;
-    const int64_t row_len = per_row ? cols : n;
+    const int64_t row_len = per_row ? cols : n, num_rows = n / row_len;
+    std::vector<uint8_t> bytes;
+    try {
+      bytes = quantize_rows(type, t.data.data(), num_rows, row_len);  // every core: the slow part (Q4_K's search)
+    } catch (const InputError& e) {
+      throw InputError("tensor '" + spec.name + "': " + e.what());
+    }
+    rep.projection_bytes += static_cast<int64_t>(bytes.size());
     std::vector<float> back(static_cast<size_t>(row_len));
-    for (int64_t r = 0; r < n / row_len; ++r) {
+    for (int64_t r = 0; r < num_rows; ++r) {
       float* row = t.data.data() + r * row_len;
-      const std::vector<uint8_t> bytes = quantize_row(type, row, row_len, spec.name);
-      rep.projection_bytes += static_cast<int64_t>(bytes.size());
-      dequantize_row(type, bytes.data(), back.data(), row_len);
+      dequantize_row(type, bytes.data() + r * row_bytes(type, row_len), back.data(), row_len);
       for (int64_t i = 0; i < row_len; ++i) {
         err2 += (double(row[i]) - back[i]) * (double(row[i]) - back[i]);
         ref2 += double(row[i]) * row[i];

@@ -2,6 +2,7 @@
 // the file is written, so a model is never held twice in memory.
 #include "core/gguf_write.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -132,10 +133,11 @@ void write_gguf(const std::string& path, const std::vector<std::pair<std::string
     if (t.encoded) {
       out.bytes(t.encoded, static_cast<size_t>(e.rows * e.row_bytes));
     } else {
-      const int64_t n = t.shape.back();
-      for (int64_t r = 0; r < e.rows; ++r) {
-        const std::vector<uint8_t> row = quantize_row(t.type, t.values + r * n, n);
-        out.bytes(row.data(), row.size());
+      // A chunk of rows at a time, quantised on every core (core/quant.h), written in order.
+      const int64_t n = t.shape.back(), chunk = 4096;
+      for (int64_t r0 = 0; r0 < e.rows; r0 += chunk) {
+        const std::vector<uint8_t> rows = quantize_rows(t.type, t.values + r0 * n, std::min(chunk, e.rows - r0), n);
+        out.bytes(rows.data(), rows.size());
       }
     }
     out.pad_to(kGgufDefaultAlignment);

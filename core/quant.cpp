@@ -19,6 +19,7 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <limits>
 
 #include "core/error.h"
@@ -445,6 +446,26 @@ std::vector<uint8_t> quantize_row(GgmlType type, const float* src, int64_t n) {
       break;
     case GgmlType::Q6_K: throw InputError("this project does not quantise to Q6_K (it only reads it)");
   }
+  return out;
+}
+
+std::vector<uint8_t> quantize_rows(GgmlType type, const float* src, int64_t rows, int64_t n) {
+  const int64_t stride = row_bytes(type, n);
+  std::vector<uint8_t> out(static_cast<size_t>(rows * stride));
+  // An exception may not leave an OpenMP region: each row's is caught, and the lowest row's rethrown after it.
+  int64_t failed_row = rows;
+  std::exception_ptr failure;
+#pragma omp parallel for schedule(dynamic, 8)
+  for (int64_t r = 0; r < rows; ++r) {
+    try {
+      const std::vector<uint8_t> row = quantize_row(type, src + r * n, n);
+      std::copy(row.begin(), row.end(), out.begin() + r * stride);
+    } catch (...) {
+#pragma omp critical(qwen3_quantize_rows)
+      if (r < failed_row) failed_row = r, failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
   return out;
 }
 

@@ -47,5 +47,9 @@ void dequantize_row(GgmlType type, const uint8_t* src, float* dst, int64_t n);
 std::vector<uint8_t> quantize_row(GgmlType type, const float* src, int64_t n);
 // Same; errors are prefixed with "tensor 'NAME': ".
 std::vector<uint8_t> quantize_row(GgmlType type, const float* src, int64_t n, const std::string& tensor_name);
+// src: [rows, n] -> rows * row_bytes(type, n) bytes: quantize_row on each row, the rows shared among OpenMP's
+// threads (they are independent; the bytes are the same whatever the thread count). An error is the lowest failing
+// row's, as row by row.
+std::vector<uint8_t> quantize_rows(GgmlType type, const float* src, int64_t rows, int64_t n);
 
 }  // namespace qwen3

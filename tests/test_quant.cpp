@@ -426,5 +426,34 @@ TEST(QuantizeErrors, ValuesBeyondTheF16ScalesAreInputErrors) {
   EXPECT_NO_THROW(quantize_row(GgmlType::F16, x.data(), 256));
 }
 
+// quantize_rows shares the rows among threads: the same bytes as quantize_row row by row, and with bad rows the
+// lowest one's error (whichever thread met it first).
+TEST(QuantizeRows, SameBytesAsRowByRowAndTheLowestRowsError) {
+  const int64_t rows = 301, n = 512;
+  std::mt19937 rng(5);
+  std::normal_distribution<float> dist(0.0f, 0.02f);
+  std::vector<float> x(static_cast<size_t>(rows * n));
+  for (float& v : x) v = dist(rng);
+  for (GgmlType t : {GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_K}) {
+    const std::vector<uint8_t> all = quantize_rows(t, x.data(), rows, n);
+    const int64_t stride = row_bytes(t, n);
+    ASSERT_EQ(static_cast<int64_t>(all.size()), rows * stride);
+    for (int64_t r = 0; r < rows; ++r) {
+      const std::vector<uint8_t> one = quantize_row(t, x.data() + r * n, n);
+      ASSERT_EQ(std::memcmp(one.data(), all.data() + r * stride, static_cast<size_t>(stride)), 0)
+          << block_format(t).name << " row " << r;
+    }
+  }
+  x[250 * n + 3] = std::numeric_limits<float>::quiet_NaN();
+  x[17 * n + 9] = std::numeric_limits<float>::infinity();
+  x[280 * n + 1] = std::numeric_limits<float>::quiet_NaN();
+  try {
+    quantize_rows(GgmlType::Q8_0, x.data(), rows, n);
+    FAIL() << "non-finite rows accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("inf"), std::string::npos) << e.what();  // row 17's, not a later row's
+  }
+}
+
 }  // namespace
 }  // namespace qwen3
