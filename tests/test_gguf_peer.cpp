@@ -19,11 +19,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
 
 #include "core/model_dir.h"
 #include "core/pooling.h"
@@ -35,22 +33,13 @@ using namespace qwen3;
 
 namespace {
 
-struct GoldenRow {
-  std::string text;
-  std::vector<int32_t> ids;
-  std::vector<float> embedding;
-};
+using test::EmbeddingGolden;
 
 // file name -> its rows, in text order
-std::map<std::string, std::vector<GoldenRow>> read_golden() {
-  std::ifstream f(test::test_data("gguf_peer/golden.jsonl"));
-  std::map<std::string, std::vector<GoldenRow>> rows;
-  std::string line;
-  while (std::getline(f, line)) {
-    const auto j = nlohmann::json::parse(line);
-    rows[j["file"]].push_back(
-        {j["text"], j["token_ids"].get<std::vector<int32_t>>(), j["embedding"].get<std::vector<float>>()});
-  }
+std::map<std::string, std::vector<EmbeddingGolden>> read_golden() {
+  std::map<std::string, std::vector<EmbeddingGolden>> rows;
+  for (EmbeddingGolden& row : test::read_embedding_goldens(test::test_data("gguf_peer/golden.jsonl")))
+    rows[row.file].push_back(std::move(row));
   return rows;
 }
 
@@ -73,7 +62,7 @@ Agreement check_file(const std::string& file, const std::string& type) {
   const auto it = golden.find(file);
   EXPECT_TRUE(it != golden.end()) << file;
   if (it == golden.end()) return {};
-  const std::vector<GoldenRow>& rows = it->second;
+  const std::vector<EmbeddingGolden>& rows = it->second;
   EXPECT_EQ(rows.size(), 20u);
 
   test::TempDir dir;

@@ -5,9 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
 
-#include <nlohmann/json.hpp>
 
 #include "core/pooling.h"
 #include "core/tokenizer.h"
@@ -18,21 +16,8 @@ using namespace qwen3;
 
 namespace {
 
-struct GoldenRow {
-  std::string text;
-  std::vector<int32_t> ids;
-  std::vector<float> embedding;
-};
-
-std::vector<GoldenRow> read_golden() {
-  std::ifstream f(qwen3::test::test_data("peer_golden/golden.jsonl"));
-  std::vector<GoldenRow> rows;
-  std::string line;
-  while (std::getline(f, line)) {
-    const auto j = nlohmann::json::parse(line);
-    rows.push_back({j["text"], j["token_ids"].get<std::vector<int32_t>>(), j["embedding"].get<std::vector<float>>()});
-  }
-  return rows;
+std::vector<qwen3::test::EmbeddingGolden> read_golden() {
+  return qwen3::test::read_embedding_goldens(qwen3::test::test_data("peer_golden/golden.jsonl"));
 }
 
 constexpr double kMaxAbs = 1e-5;

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace qwen3::test {
 
@@ -56,6 +57,18 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+std::vector<EmbeddingGolden> read_embedding_goldens(const std::string& path) {
+  std::istringstream lines(read_file(path));
+  std::vector<EmbeddingGolden> rows;
+  std::string line;
+  while (std::getline(lines, line)) {
+    const auto j = nlohmann::json::parse(line);
+    rows.push_back({j.value("file", ""), j.at("text"), j.at("token_ids").get<std::vector<int32_t>>(),
+                    j.at("embedding").get<std::vector<float>>()});
+  }
+  return rows;
 }
 
 std::vector<float> random_vector(size_t n, unsigned seed) {

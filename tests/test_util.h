@@ -51,6 +51,16 @@ void write_file(const std::string& path, const std::string& content);
 // Shell-quotes one argument with single quotes.
 std::string shell_quote(const std::string& s);
 
+// One line of a golden file of embeddings (tests/data/peer_golden, tests/data/gguf_peer): {"text", "token_ids",
+// "embedding"} and, where several models share the file, "file".
+struct EmbeddingGolden {
+  std::string file;  // "" when the line has none
+  std::string text;
+  std::vector<int32_t> ids;
+  std::vector<float> embedding;
+};
+std::vector<EmbeddingGolden> read_embedding_goldens(const std::string& path);
+
 // n samples of N(0, 1), reproducible from `seed`.
 std::vector<float> random_vector(size_t n, unsigned seed);
 
