@@ -26,7 +26,6 @@
 #include "core/error.h"
 #include "core/gguf.h"
 #include "core/gguf_model.h"
-#include "core/model_dir.h"
 #include "core/pooling.h"
 #include "core/quant.h"
 #include "core/weights.h"
@@ -121,12 +120,8 @@ void round_trip_projections(const ModelConfig& c, HostWeights& w, GgmlType type,
                        " blocks (" + std::to_string(f.block_values) + " values)");
     if (!per_row) ++rep.tensors_across_rows;
     const int64_t row_len = per_row ? cols : n, num_rows = n / row_len;
-    std::vector<uint8_t> bytes;
-    try {
-      bytes = quantize_rows(type, t.data.data(), num_rows, row_len);  // every core: the slow part (Q4_K's search)
-    } catch (const InputError& e) {
-      throw InputError("tensor '" + spec.name + "': " + e.what());
-    }
+    // every core: the slow part (Q4_K's search)
+    const std::vector<uint8_t> bytes = quantize_rows(type, t.data.data(), num_rows, row_len, spec.name);
     rep.projection_bytes += static_cast<int64_t>(bytes.size());
     std::vector<float> back(static_cast<size_t>(row_len));
     for (int64_t r = 0; r < num_rows; ++r) {
@@ -147,11 +142,11 @@ void round_trip_projections(const ModelConfig& c, HostWeights& w, GgmlType type,
 // dequantised, in place of `w`'s. The report's byte, value and error fields, and which types the file uses for them.
 HostWeights projections_from_file(const ModelConfig& c, const HostWeights& original, const std::string& file,
                                   QuantReport& rep) {
-  const ModelConfig fc = load_model_config(file);
+  const GgufFile g(file);  // opened once: its config, its weights and each projection's stored type and bytes
+  const ModelConfig fc = gguf_model_config(g);
   if (describe(fc) != describe(c))
     throw InputError("--also " + file + ": a different model (" + describe(fc) + ", not " + describe(c) + ")");
-  const GgufFile g(file);
-  HostWeights from_file = load_model_weights(file, fc);
+  HostWeights from_file = load_gguf_host_weights(g, fc);
   // The result starts as a copy of the original (its embedding table and norms stay, as in the other rows) and
   // takes the file's projections, each compared with the original's before it is replaced. `out`: the copy's
   // tensors in for_each_tensor's order.

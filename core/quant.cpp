@@ -449,7 +449,8 @@ std::vector<uint8_t> quantize_row(GgmlType type, const float* src, int64_t n) {
   return out;
 }
 
-std::vector<uint8_t> quantize_rows(GgmlType type, const float* src, int64_t rows, int64_t n) {
+std::vector<uint8_t> quantize_rows(GgmlType type, const float* src, int64_t rows, int64_t n,
+                                   const std::string& tensor_name) {
   const int64_t stride = row_bytes(type, n);
   std::vector<uint8_t> out(static_cast<size_t>(rows * stride));
   // An exception may not leave an OpenMP region: each row's is caught, and the lowest row's rethrown after it.
@@ -458,7 +459,8 @@ std::vector<uint8_t> quantize_rows(GgmlType type, const float* src, int64_t rows
 #pragma omp parallel for schedule(dynamic, 8)
   for (int64_t r = 0; r < rows; ++r) {
     try {
-      const std::vector<uint8_t> row = quantize_row(type, src + r * n, n);
+      const std::vector<uint8_t> row =
+          tensor_name.empty() ? quantize_row(type, src + r * n, n) : quantize_row(type, src + r * n, n, tensor_name);
       std::copy(row.begin(), row.end(), out.begin() + r * stride);
     } catch (...) {
 #pragma omp critical(qwen3_quantize_rows)

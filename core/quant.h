@@ -49,7 +49,8 @@ std::vector<uint8_t> quantize_row(GgmlType type, const float* src, int64_t n);
 std::vector<uint8_t> quantize_row(GgmlType type, const float* src, int64_t n, const std::string& tensor_name);
 // src: [rows, n] -> rows * row_bytes(type, n) bytes: quantize_row on each row, the rows shared among OpenMP's
 // threads (they are independent; the bytes are the same whatever the thread count). An error is the lowest failing
-// row's, as row by row.
-std::vector<uint8_t> quantize_rows(GgmlType type, const float* src, int64_t rows, int64_t n);
+// row's, as row by row (prefixed with "tensor 'NAME': " when `tensor_name` is given).
+std::vector<uint8_t> quantize_rows(GgmlType type, const float* src, int64_t rows, int64_t n,
+                                   const std::string& tensor_name = "");
 
 }  // namespace qwen3

@@ -22,7 +22,6 @@
 #include <map>
 #include <sstream>
 
-
 #include "core/model_dir.h"
 #include "core/pooling.h"
 #include "core/tokenizer.h"

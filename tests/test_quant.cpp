@@ -453,6 +453,12 @@ TEST(QuantizeRows, SameBytesAsRowByRowAndTheLowestRowsError) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("inf"), std::string::npos) << e.what();  // row 17's, not a later row's
   }
+  try {
+    quantize_rows(GgmlType::Q8_0, x.data(), rows, n, "blk.0.attn_q.weight");
+    FAIL() << "non-finite rows accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("tensor 'blk.0.attn_q.weight': ", 0), 0u) << e.what();
+  }
 }
 
 }  // namespace

@@ -34,7 +34,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-
 // A child process started with posix_spawn, stdout and stderr into files; killed if the test leaves it running.
 class Child {
  public:
