@@ -2,6 +2,8 @@
 //   qwen3emb serve [--model DIR | --config X --random-weights] [--backend B] --host 127.0.0.1 --port N
 // Prints "serve: listening on http://HOST:PORT (model NAME, backend B)" on stderr once it answers embeddings
 // requests (and writes the port to --port-file then); SIGINT/SIGTERM drain it and exit 0.
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -27,6 +29,7 @@ struct ServeArgs {
   std::string port_file;
   std::string trace;
   int64_t max_body_bytes = 4 << 20;
+  double max_batch_wait_ms = 0;
 };
 
 // A number of seconds > 0.
@@ -54,6 +57,7 @@ void run_serve(ServeArgs& a, const std::string& name_option) {
   serve::ServerOptions& o = a.server;
   o.port = static_cast<unsigned short>(a.port);
   o.http.max_body_bytes = static_cast<size_t>(a.max_body_bytes);
+  o.batching.max_batch_wait = std::chrono::microseconds(std::llround(a.max_batch_wait_ms * 1000));
   o.model_name = served_name(a, name_option);
   if (!a.trace.empty()) {
     std::ofstream probe(a.trace, std::ios::app);
@@ -127,6 +131,9 @@ void add_serve(CLI::App& app) {
       ->check(whole_number(1, 1 << 24))->capture_default_str();
   cmd->add_option("--max-batch-requests", o.batching.max_batch_requests, "Inputs per forward pass")
       ->check(whole_number(1, 1 << 20))->capture_default_str();
+  cmd->add_option("--max-batch-wait-ms", args->max_batch_wait_ms, "The batching window: when the model is free and "
+                  "the next batch is not full, wait up to this long for more inputs (0: run at once)")
+      ->check(number_in(0, 10000))->capture_default_str();
   cmd->add_option("--max-body-bytes", args->max_body_bytes, "Largest request body (413 beyond)")
       ->check(whole_number(1, int64_t{1} << 32))->capture_default_str();
   cmd->add_option("--max-inputs-per-request", o.max_inputs_per_request, "Inputs in one request (413 beyond)")

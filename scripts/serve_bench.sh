@@ -12,7 +12,8 @@
 #   gpu   (only when asked: PARTS=gpu) the 8B config on cuda_opt: bench and the loadgen sweep at GPU_SEQ (1040)
 #         tokens over GPU_BATCHES (1,4,16,64) next to the analysis's SGLang figures, and the plot
 #         (scripts/plot_loadgen.py --bench --analysis) into OUT_DIR.
-# Environment: QWEN3EMB (default build/apps/qwen3emb), THREADS (default: the cores), REPEATS (bench, default 3).
+# Environment: QWEN3EMB (default build/apps/qwen3emb), THREADS (default: the cores), REPEATS (bench, default 3),
+# WAIT_MS (the server's --max-batch-wait-ms for the CPU parts, default 0: no batching window).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLI=${QWEN3EMB:-build/apps/qwen3emb}
@@ -20,6 +21,7 @@ OUT=${1:-/tmp/qwen3-serve-bench}
 PARTS=${PARTS:-tiny 06b}
 THREADS=${THREADS:-$(nproc)}
 REPEATS=${REPEATS:-3}
+WAIT_MS=${WAIT_MS:-0}
 PY=/usr/bin/python3
 mkdir -p "$OUT"
 [ -x "$CLI" ] || { echo "serve_bench: $CLI not built (scripts/build.sh)" >&2; exit 1; }
@@ -61,6 +63,15 @@ bench_tokens_per_s() {
             if r["seq"] == sys.argv[2] and r["batch"] == sys.argv[3] and r["status"] == "ok"))' "$@"
 }
 
+# batch_fill URL: the server's forward passes so far and their mean inputs per pass, from its /metrics.
+batch_fill() {
+  "$PY" -c 'import sys, urllib.request
+m = dict(l.rsplit(" ", 1) for l in urllib.request.urlopen(sys.argv[1] + "/metrics").read().decode().splitlines()
+         if l.startswith("qwen3emb_batch_size_"))
+n, s = float(m["qwen3emb_batch_size_count"]), float(m["qwen3emb_batch_size_sum"])
+print("server: %d forward passes, %.2f inputs per pass" % (n, s / max(n, 1)))' "$1"
+}
+
 # compare NAME SEQ BATCH REQUESTS MODEL_FLAGS...: bench, serve + loadgen, bench; prints the ratio.
 compare() {
   local name=$1 seq=$2 batch=$3 requests=$4; shift 4
@@ -69,11 +80,14 @@ compare() {
                --peak-tflops 1)
   echo "\$ ${bench[*]} --csv $OUT/$name.bench1.csv"
   "${bench[@]}" --csv "$OUT/$name.bench1.csv" >/dev/null 2>&1
-  start_server "$name" "$@" --threads "$THREADS" --max-batch-requests "$batch" --max-batch-tokens $((seq * batch))
+  local budget=(--threads "$THREADS" --max-batch-requests "$batch" --max-batch-tokens $((seq * batch))
+                --max-batch-wait-ms "$WAIT_MS")
+  start_server "$name" "$@" "${budget[@]}"
   local lg=("$CLI" loadgen --url "$URL" --concurrency "$batch" --tokens "$seq" --requests "$requests"
             --duration-s 120 --warmup 1)
-  echo "\$ ${lg[*]} --csv $OUT/$name.loadgen.csv   (serve $* --threads $THREADS --max-batch-requests $batch --max-batch-tokens $((seq * batch)))"
+  echo "\$ ${lg[*]} --csv $OUT/$name.loadgen.csv   (serve $* ${budget[*]})"
   "${lg[@]}" --csv "$OUT/$name.loadgen.csv" | sed -n '/conc/,$p'
+  batch_fill "$URL"
   stop_server
   "${bench[@]}" --csv "$OUT/$name.bench2.csv" >/dev/null 2>&1
   local b1 b2 served

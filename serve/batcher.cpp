@@ -38,6 +38,11 @@ bool Batcher::fits_locked(const Entry& e) const {
          next_.batch.num_tokens() + e.tokens <= options_.max_batch_tokens;
 }
 
+bool Batcher::full_locked() const {
+  return static_cast<int64_t>(next_.entries.size()) >= options_.max_batch_requests ||
+         next_.batch.num_tokens() >= options_.max_batch_tokens || !queue_.empty();
+}
+
 void Batcher::top_up_locked() {
   while (!queue_.empty() && fits_locked(queue_.front())) {
     Entry e = std::move(queue_.front());
@@ -110,6 +115,13 @@ void Batcher::model_loop() {
       std::unique_lock lock(mu_);
       work_.wait(lock, [&] { return !next_.entries.empty() || (stopping_ && queue_.empty()); });
       if (next_.entries.empty()) return;  // stopping, and nothing left
+      if (options_.max_batch_wait.count() > 0) {
+        // The batching window, counted from the moment the model is free: every submit() tops next_ up and
+        // wakes this thread, which goes on waiting until the batch is full, the window is over or stop().
+        const Clock::time_point until = Clock::now() + options_.max_batch_wait;
+        work_.wait_until(lock, until, [&] { return full_locked() || stopping_; });
+        if (next_.entries.empty()) continue;  // its clients left while it waited
+      }
       std::swap(current, next_);
       next_.clear();
       top_up_locked();  // the following batch starts forming now, while this one runs

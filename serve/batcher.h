@@ -3,8 +3,9 @@
 // max_batch_tokens tokens and max_batch_requests inputs, and hands each embedding back to its request.
 //
 //   I/O threads:  submit(request, ids) -> admission (429 beyond max_in_flight) -> queue -> top up `next`
-//   model thread: take `next` (and top it up again from the queue at once, so the following batch is being
-//                 prepared while this one runs) -> Backend::forward -> PendingRequest::deliver per input
+//   model thread: (if `next` is not full, wait up to max_batch_wait for more inputs) -> take `next` (and top it
+//                 up again from the queue at once, so the following batch is being prepared while this one runs)
+//                 -> Backend::forward -> PendingRequest::deliver per input
 //
 // Tokenisation happens before submit, on the I/O side; the model thread only runs forward passes. A request
 // whose client went away is cancelled: its inputs still queued or prepared are dropped.
@@ -56,6 +57,10 @@ struct BatcherOptions {
   int64_t max_batch_tokens = 16384;  // tokens per forward pass (a longer single input runs alone)
   int64_t max_batch_requests = 256;  // inputs per forward pass
   int64_t max_in_flight = 8192;      // admitted inputs not yet answered; beyond: 429 (one request always fits)
+  // The batching window: when the model is free but the prepared batch is not full, wait at most this long for
+  // more inputs (ended early by a full batch or stop()). 0: run whatever is there at once. A window trades up to
+  // this much latency per batch for larger passes when closed-loop clients fall into step (docs/serving.md).
+  std::chrono::microseconds max_batch_wait{0};
 };
 
 class Batcher {
@@ -96,6 +101,8 @@ class Batcher {
   };
 
   bool fits_locked(const Entry& e) const;
+  bool full_locked() const;  // next_ takes no more inputs: the request or token budget is reached, or the
+                             // queue's head does not fit
   void top_up_locked();  // moves queue entries into next_ while they fit
   void model_loop();
   void run_batch(Prepared& p);

@@ -426,3 +426,11 @@ TEST_F(Cli, FlopsRefusesCountsThatCannotBeExact) {
   expect_error(run_cli("flops --config 8b --batch 0"), "--batch");
   expect_error(run_cli("flops --config 8b --tflops nan"), "--tflops");
 }
+
+// A NaN window passed CLI11's Range (every comparison with NaN is false) and the server started.
+TEST_F(Cli, ServeRefusesABadBatchingWindow) {
+  if (run_cli("serve --help").status != 0) GTEST_SKIP() << "qwen3emb built without the server (no Boost)";
+  expect_error(run_cli("serve --max-batch-wait-ms nan"), "--max-batch-wait-ms: must be a number from 0 to 10000, not 'nan'");
+  expect_error(run_cli("serve --max-batch-wait-ms -1"), "--max-batch-wait-ms");
+  expect_error(run_cli("serve --max-batch-wait-ms 10001"), "--max-batch-wait-ms");
+}
