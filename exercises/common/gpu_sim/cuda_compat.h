@@ -1,7 +1,7 @@
 // The one header a kernel exercise's source includes. The same source then compiles two ways:
 //   - nvcc (__CUDACC__): real CUDA. sim::global_ptr<T> is T*, QWEN3_SHARED declares a __shared__ array,
 //     sim::launch(kernel, grid, block, args...) is kernel<<<grid, block>>>(args...) plus an error check,
-//     sim::load_float4 / store_float4 are 16-byte vector accesses.
+//     sim::load_float4 / store_float4 and sim::load_vec16 are 16-byte vector accesses.
 //   - a C++ compiler: the CPU simulator (sim.h): the threads of a block run as fibers, __syncthreads() is a
 //     barrier, every global and shared access is checked (bounds, poison, races) and counted per warp request.
 // Write kernels with: __global__, threadIdx/blockIdx/blockDim/gridDim, __syncthreads(), sim::global_ptr<T> for
@@ -30,6 +30,17 @@ T* global(T* p, const char*) {
 
 __device__ __forceinline__ float4 load_float4(const float* p) { return *reinterpret_cast<const float4*>(p); }
 __device__ __forceinline__ void store_float4(float* p, const float4& v) { *reinterpret_cast<float4*>(p) = v; }
+
+// 16 bytes of any element type in one 128-bit load (p 16-byte aligned).
+template <class T>
+struct alignas(16) Vec16 {
+  static constexpr int kCount = static_cast<int>(16 / sizeof(T));
+  T v[kCount];
+};
+template <class T>
+__device__ __forceinline__ Vec16<T> load_vec16(const T* p) {
+  return *reinterpret_cast<const Vec16<T>*>(p);
+}
 
 // kernel<<<grid, block>>>(args...), then the launch's error (a bad configuration) as an exception.
 template <class... P, class... Args>

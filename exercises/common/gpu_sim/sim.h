@@ -300,6 +300,29 @@ inline float4 load_float4(global_ptr<float> p, std::source_location l = std::sou
 }
 void store_float4(global_ptr<float> p, const float4& v, std::source_location l = std::source_location::current());
 
+// 16 bytes of any element type, as one vector load brings them into registers (CUDA's uint4 / int4 loads).
+template <class T>
+struct alignas(16) Vec16 {
+  static constexpr int kCount = static_cast<int>(16 / sizeof(T));
+  T v[kCount];
+};
+
+// Global load of the 16 bytes at p (16 / sizeof(T) elements) as one access per lane; p must be 16-byte aligned
+// within its buffer (else an error), like CUDA's 128-bit loads.
+template <class T>
+Vec16<detail::plain<T>> load_vec16(global_ptr<T> p, std::source_location l = std::source_location::current()) {
+  static_assert(16 % sizeof(T) == 0, "load_vec16: the element size must divide 16");
+  constexpr int n = static_cast<int>(16 / sizeof(T));
+  const detail::Loc loc{l.file_name(), l.line(), l.column()};
+  T* e = p.element(0, loc);
+  p.element(n - 1, loc);
+  if ((p.offset() * static_cast<int64_t>(sizeof(T))) % 16 != 0) detail::misaligned(p.name(), p.offset(), 16, loc);
+  detail::global_access(p.name(), p.begin(), e, 16, false, loc);
+  Vec16<detail::plain<T>> r;
+  for (int i = 0; i < n; ++i) r.v[i] = e[i];
+  return r;
+}
+
 // ---- shared memory ----------------------------------------------------------------------------------------
 // An element of a shared array: reads and writes are logged, checked for poison and races.
 template <class T>

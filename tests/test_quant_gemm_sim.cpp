@@ -1,0 +1,167 @@
+// The quantised GEMMs (quant_gemm/) on the CPU simulator: the very kernel sources nvcc compiles for the GPU, checked
+// against ref_cpu's linear over the weights that core/quant.cpp dequantises from the same bytes, on odd shapes
+// (NaN-poisoned Y: an output never written fails), with the simulator's checks (bounds, alignment of every 16-byte
+// load, races, unwritten shared memory); then the global sectors they read, which only int8 / 4-bit weight reads
+// meet; the f16 widening against core's on every half; and the shapes they refuse.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "core/error.h"
+#include "core/quant.h"
+#include "core/rng.h"
+#include "core/safetensors.h"
+#include "exercises/common/check.h"
+#include "quant_gemm/quant_gemm.h"
+#include "quant_gemm/repack.h"
+#include "ref_cpu/ops.h"
+
+namespace {
+
+using namespace qwen3;
+using qwen3::sim::global_ptr;
+
+struct Problem {
+  std::vector<uint16_t> X;  // [M, K] bf16
+  std::vector<float> Xf;    // the same, widened
+  std::vector<uint8_t> Wbytes;  // [N] rows of GGUF blocks
+  std::vector<float> W;     // [N, K] what core/quant.cpp dequantises from Wbytes
+};
+
+// Random activations and weights (a spread of row scales, so that blocks' scales differ), quantised to `type`.
+Problem make(GgmlType type, int M, int N, int K, uint64_t seed) {
+  Problem p;
+  p.X.resize(size_t(M) * K);
+  p.Xf.resize(p.X.size());
+  for (size_t i = 0; i < p.X.size(); ++i) {
+    p.X[i] = f32_to_bf16(random_symmetric(seed, 1, i));
+    p.Xf[i] = bf16_to_f32(p.X[i]);
+  }
+  std::vector<float> w(size_t(N) * K);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = (0.01f + 0.05f * float(i / 64 % 7)) * random_symmetric(seed, 2, i);
+  p.Wbytes = quantize_rows(type, w.data(), N, K);
+  p.W.resize(w.size());
+  const int64_t rb = row_bytes(type, K);
+  for (int n = 0; n < N; ++n) dequantize_row(type, p.Wbytes.data() + n * rb, p.W.data() + size_t(n) * K, K);
+  return p;
+}
+
+struct GemmRun {
+  std::vector<float> Y, want;
+  sim::Stats stats;
+};
+
+std::vector<float> reference(const Problem& p, int M, int N, int K) {
+  std::vector<float> want(size_t(M) * N);
+  cpu::linear(p.Xf.data(), p.W.data(), M, K, N, want.data());
+  return want;
+}
+
+GemmRun run_w8a16(int M, int N, int K, uint64_t seed) {
+  const Problem p = make(GgmlType::Q8_0, M, N, K, seed);
+  const quant_gemm::SplitQ8_0 split = quant_gemm::split_q8_0(p.Wbytes.data(), N, K);
+  GemmRun r;
+  r.Y.assign(size_t(M) * N, std::numeric_limits<float>::quiet_NaN());
+  r.want = reference(p, M, N, K);
+  sim::Capture capture;
+  quant_gemm::gemm_w8a16(global_ptr<const uint16_t>(p.X.data(), p.X.size(), "X"),
+                         global_ptr<const int8_t>(split.codes.data(), split.codes.size(), "Wq"),
+                         global_ptr<const float>(split.scales.data(), split.scales.size(), "S"),
+                         global_ptr<float>(r.Y.data(), r.Y.size(), "Y"), M, N, K);
+  r.stats = capture.stats();
+  return r;
+}
+
+GemmRun run_w4a16(int M, int N, int K, uint64_t seed) {
+  const Problem p = make(GgmlType::Q4_K, M, N, K, seed);
+  GemmRun r;
+  r.Y.assign(size_t(M) * N, std::numeric_limits<float>::quiet_NaN());
+  r.want = reference(p, M, N, K);
+  sim::Capture capture;
+  quant_gemm::gemm_w4a16_q4k(global_ptr<const uint16_t>(p.X.data(), p.X.size(), "X"),
+                             global_ptr<const uint8_t>(p.Wbytes.data(), p.Wbytes.size(), "Wb"),
+                             global_ptr<float>(r.Y.data(), r.Y.size(), "Y"), M, N, K);
+  r.stats = capture.stats();
+  return r;
+}
+
+std::string shape(int M, int N, int K) {
+  return "Y for M=" + std::to_string(M) + ", N=" + std::to_string(N) + ", K=" + std::to_string(K);
+}
+
+}  // namespace
+
+TEST(QuantGemmSim, F16WideningIsExactForEveryHalf) {
+  for (uint32_t h = 0; h < 65536; ++h) {
+    const float got = quant_gemm::f16_bits_to_float(static_cast<uint16_t>(h)), want = f16_to_f32(static_cast<uint16_t>(h));
+    if (std::isnan(want)) {
+      ASSERT_TRUE(std::isnan(got)) << "half 0x" << std::hex << h;
+    } else {
+      ASSERT_EQ(got, want) << "half 0x" << std::hex << h;
+      ASSERT_EQ(std::signbit(got), std::signbit(want)) << "half 0x" << std::hex << h;
+    }
+  }
+}
+
+// Shapes: one output; one token against a 0.6B-like row count that is not a multiple of the block's 16 features; a
+// K that is not a multiple of the warp's 512-value step; exactly one block of tokens (8) and one more (9, 17).
+TEST(QuantGemmSim, W8A16MatchesTheDequantisedReference) {
+  for (const auto& [M, N, K] : std::vector<std::array<int, 3>>{
+           {1, 1, 32}, {1, 161, 96}, {8, 67, 544}, {9, 16, 1024}, {17, 33, 160}, {3, 130, 1088}}) {
+    const GemmRun r = run_w8a16(M, N, K, uint64_t(M * 7 + N));
+    EXPECT_TRUE(exercises::close_to(r.Y, r.want, 1e-5, shape(M, N, K)));
+  }
+}
+
+TEST(QuantGemmSim, W4A16Q4KMatchesTheDequantisedReference) {
+  for (const auto& [M, N, K] : std::vector<std::array<int, 3>>{
+           {1, 1, 256}, {1, 161, 512}, {8, 67, 768}, {9, 16, 1024}, {17, 33, 256}, {3, 130, 1280}}) {
+    const GemmRun r = run_w4a16(M, N, K, uint64_t(M * 7 + N));
+    EXPECT_TRUE(exercises::close_to(r.Y, r.want, 1e-5, shape(M, N, K)));
+  }
+}
+
+// A block of tokens reads each weight byte once: the int8 codes exactly N·K bytes, their scales N·K/32 floats.
+// (Codes read as floats would be 4x the sectors; a kernel that dequantised into a float copy first would also
+// read the copy.)
+TEST(QuantGemmSim, W8A16ReadsEachWeightByteOnce) {
+  const int M = 5, N = 64, K = 1024;
+  const GemmRun r = run_w8a16(M, N, K, 11);
+  ASSERT_TRUE(exercises::close_to(r.Y, r.want, 1e-5, shape(M, N, K)));
+  EXPECT_EQ(r.stats.buffer("Wq").load_sectors, int64_t(N) * K / 32) << r.stats.describe();
+  EXPECT_EQ(r.stats.buffer("S").load_sectors, int64_t(N) * (K / 32) * 4 / 32) << r.stats.describe();
+}
+
+// Q4_K: 144 bytes per 256 weights. The codes are read once; each super-block's 16-byte header once more by the
+// request that loads the headers (it shares a sector with the first codes): at most 22 sectors per 18 of bytes.
+TEST(QuantGemmSim, W4A16ReadsEachSuperBlockOnce) {
+  const int M = 5, N = 64, K = 1024;
+  const GemmRun r = run_w4a16(M, N, K, 12);
+  ASSERT_TRUE(exercises::close_to(r.Y, r.want, 1e-5, shape(M, N, K)));
+  const int64_t bytes = int64_t(N) * (K / 256) * 144;
+  EXPECT_GE(r.stats.buffer("Wb").load_sectors, bytes / 32) << r.stats.describe();
+  EXPECT_LE(r.stats.buffer("Wb").load_sectors, bytes / 32 * 22 / 18) << r.stats.describe();
+}
+
+TEST(QuantGemmSim, RefusesShapesTheFormatsCannotHold) {
+  std::vector<uint16_t> X(64);
+  std::vector<int8_t> Wq(64);
+  std::vector<float> S(2), Y(4);
+  std::vector<uint8_t> Wb(144);
+  EXPECT_THROW(quant_gemm::gemm_w8a16(sim::global(X, "X"), sim::global(Wq, "Wq"), sim::global(S, "S"),
+                                      sim::global(Y, "Y"), 1, 1, 48),
+               InputError);
+  EXPECT_THROW(quant_gemm::gemm_w4a16_q4k(sim::global(X, "X"), sim::global(Wb, "Wb"), sim::global(Y, "Y"), 1, 1, 320),
+               InputError);
+  EXPECT_THROW(quant_gemm::split_q8_0(Wb.data(), 1, 40), InputError);
+  // No tokens or no features: nothing is launched and Y is left as it was.
+  Y.assign(4, -1.0f);
+  sim::Capture capture;
+  quant_gemm::gemm_w4a16_q4k(sim::global(X, "X"), sim::global(Wb, "Wb"), sim::global(Y, "Y"), 0, 4, 256);
+  EXPECT_EQ(capture.stats().launches, 0);
+  EXPECT_EQ(Y[0], -1.0f);
+}
