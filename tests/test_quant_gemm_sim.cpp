@@ -107,6 +107,12 @@ TEST(QuantGemmSim, F16WideningIsExactForEveryHalf) {
   }
 }
 
+// The magic-number widening of codes (no conversion instruction) gives every int8 and every 4-bit code exactly.
+TEST(QuantGemmSim, CodesWidenExactlyWithoutAConversion) {
+  for (int q = -128; q <= 127; ++q) ASSERT_EQ(quant_gemm::int8_to_float(static_cast<int8_t>(q)), float(q)) << q;
+  for (uint32_t u = 0; u < 16; ++u) ASSERT_EQ(quant_gemm::nibble_to_float(u), float(u)) << u;
+}
+
 // Shapes: one output; one token against a 0.6B-like row count that is not a multiple of the block's 16 features; a
 // K that is not a multiple of the warp's 512-value step; exactly one block of tokens (8) and one more (9, 17).
 TEST(QuantGemmSim, W8A16MatchesTheDequantisedReference) {
