@@ -5,6 +5,8 @@
 #   1. gemm_ladder, steps 0, 9, 10: the GEMMs cuda_opt is built on, 8B shapes at M = 4096 and 4096³, and step 9's
 #      tilings side by side (--step9-tilings all), after the ceilings step 9 runs under (--ceilings: mma.sync and
 #      ldmatrix on their own)
+#   1b. gemm_quant_bench: the weight-only quantised GEMMs (W8A16, W4A16 on Q4_K) against cuBLAS bf16, 0.6B and 8B
+#      layer shapes at 1-64 tokens, with the speed-up predicted from bytes (docs/gemm_ladder.md, "Quantised weights")
 #   2. cuda_opt, 8B config, 1024 and 1040 tokens (the wave-quantisation cliff), batch 1 and 8: --gemm ladder vs
 #      --gemm cublas, and --no-graph
 #      (the issue's end-to-end ratios; the cuBLAS bf16 4096³ rate is measured by bench in the same run)
@@ -45,6 +47,9 @@ nvidia-smi --query-gpu=name,driver_version,clocks.sm,power.draw --format=csv,noh
 TAIL=8 run ceilings build-gpu/cuda_opt/gemm_ladder --ceilings --budget 0.5
 TAIL=42 run ladder build-gpu/cuda_opt/gemm_ladder --steps 0,9,10 --step9-tilings all --shapes 8b,cube --tokens 4096 \
   --budget 0.5 --csv "$BENCH/ladder_top.csv"
+for c in 0.6b 8b; do
+  TAIL=90 run "quant-gemm-$c" build-gpu/quant_gemm/gemm_quant_bench --config "$c" --csv "$BENCH/quant_gemm_$c.csv"
+done
 for g in ladder cublas; do
   TAIL=8 run "opt-8b-1024-$g" "$CLI" bench --backend cuda_opt --gemm "$g" --config 8b --random-weights --seq 1024,1040 \
     --batch 1,8 --warmup 2 --repeats 10 --csv "$BENCH/opt_8b_1024_$g.csv" --json "$BENCH/opt_8b_1024_$g.json"
