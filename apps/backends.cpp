@@ -1,5 +1,7 @@
 #include "apps/backends.h"
 
+#include <iostream>
+
 #include "core/error.h"
 #include "core/model_dir.h"
 #include "core/safetensors.h"
@@ -40,7 +42,9 @@ std::unique_ptr<Backend> make_backend(const std::string& name, const WeightsSour
     opt.gemm = cuda_opt::parse_gemm_path(source.gemm);
     opt.graph = source.graph;
     if (random) return CudaOptBackend::random(ModelConfig::preset(source.preset), source.seed, opt);
-    return CudaOptBackend::from_dir(source.model_dir, opt);
+    auto b = CudaOptBackend::from_dir(source.model_dir, opt);
+    if (b->quantised_projections() > 0) std::cerr << "qwen3emb: cuda_opt runs " << b->quantised_description() << "\n";
+    return b;
 #else
     throw InputError("backend 'cuda_opt' is not built: this build found no CUDA toolkit with cuBLAS");
 #endif

@@ -10,12 +10,15 @@
 #include <iterator>
 
 #include "core/error.h"
+#include "core/gguf.h"
 #include "core/model_dir.h"
+#include "core/quant.h"
 #include "core/safetensors.h"
 #include "cuda_common/fill_random.h"
 #include "cuda_common/rope_inv_freq.h"
 #include "cuda_opt/attention.h"
 #include "cuda_opt/kernels.cuh"
+#include "quant_gemm/repack.h"
 
 namespace qwen3 {
 
@@ -196,7 +199,71 @@ std::unique_ptr<CudaOptBackend> CudaOptBackend::from_dir(const std::string& dir,
   const ModelConfig c = load_model_config(dir);
   require_cuda_device(kWho);
   require_device_memory(weight_bytes(c), std::string(kWho) + ": the bf16 weights of " + dir + " (" + describe(c) + ")");
-  return std::make_unique<CudaOptBackend>(c, load_model_weights(dir, c), options);
+  auto b = std::make_unique<CudaOptBackend>(c, load_model_weights(dir, c), options);
+  const std::string gguf = gguf_file_of(dir);
+  if (!gguf.empty() && options.gemm == GemmPath::kLadder) b->load_quantised(gguf);
+  return b;
+}
+
+void CudaOptBackend::load_quantised(const std::string& gguf_path) {
+  const GgufFile f(gguf_path);
+  std::vector<quant_gemm::QuantProjection> found = quant_gemm::quantised_projections(f, config_);
+  if (found.empty()) return;
+  // One buffer, every array on a 256-byte boundary (the kernels' 16-byte loads need 16).
+  size_t total = 0;
+  auto take = [&](size_t bytes) {
+    const size_t at = total;
+    total += (bytes + 255) / 256 * 256;
+    return at;
+  };
+  std::vector<std::pair<size_t, size_t>> offsets;  // bytes, scales
+  int64_t widest = 0;
+  std::vector<std::string> types;
+  for (const quant_gemm::QuantProjection& q : found) {
+    const size_t bytes_at = take(q.bytes.size());
+    offsets.emplace_back(bytes_at, take(q.scales.size() * sizeof(float)));
+    widest = std::max(widest, q.rows);
+    const std::string name = block_format(q.type).name;
+    if (std::find(types.begin(), types.end(), name) == types.end()) types.push_back(name);
+  }
+  require_device_memory(total + kQuantMaxTokens * widest * sizeof(float),
+                        std::string(kWho) + ": the quantised weights of " + gguf_path);
+  quant_storage_ = DeviceBuffer<unsigned char>(total, "the quantised weights");
+  quant_scratch_ = DeviceBuffer<float>(static_cast<size_t>(kQuantMaxTokens * widest), "the quantised GEMMs' output");
+  unsigned char* base = quant_storage_.data();
+  for (size_t i = 0; i < found.size(); ++i) {
+    const quant_gemm::QuantProjection& q = found[i];
+    const std::string what = std::string("the quantised ") + quant_gemm::projection_name(q.which) + " weights of layer " +
+                             std::to_string(q.layer);
+    QWEN3_CUDA_CHECK(cudaMemcpy(base + offsets[i].first, q.bytes.data(), q.bytes.size(), cudaMemcpyHostToDevice),
+                     "uploading " + what);
+    Layer& L = layers_.at(static_cast<size_t>(q.layer));
+    QuantMatrix& m = q.which == quant_gemm::Projection::kQkv  ? L.q_qkv
+                     : q.which == quant_gemm::Projection::kO  ? L.q_o
+                     : q.which == quant_gemm::Projection::kGateUp ? L.q_gu
+                                                                  : L.q_down;
+    if (q.type == GgmlType::Q8_0) {
+      QWEN3_CUDA_CHECK(cudaMemcpy(base + offsets[i].second, q.scales.data(), q.scales.size() * sizeof(float),
+                                  cudaMemcpyHostToDevice),
+                       "uploading the scales of " + what);
+      m.kind = QuantMatrix::Kind::kQ8_0;
+      m.codes = reinterpret_cast<const int8_t*>(base + offsets[i].first);
+      m.scales = reinterpret_cast<const float*>(base + offsets[i].second);
+    } else {
+      m.kind = QuantMatrix::Kind::kQ4_K;
+      m.blocks = base + offsets[i].first;
+    }
+  }
+  quantised_ = static_cast<int>(found.size());
+  std::sort(types.begin(), types.end());
+  for (const std::string& t : types) quant_types_ += (quant_types_.empty() ? "" : " and ") + t;
+}
+
+std::string CudaOptBackend::quantised_description() const {
+  if (quantised_ == 0) return "";
+  return quant_types_ + " weight-only GEMMs (quant_gemm) for " + std::to_string(quantised_) + " of " +
+         std::to_string(4 * config_.num_hidden_layers) + " projections, up to " + std::to_string(kQuantMaxTokens) +
+         " tokens";
 }
 
 std::unique_ptr<CudaOptBackend> CudaOptBackend::random(const ModelConfig& config, uint64_t seed,
@@ -302,7 +369,8 @@ void CudaOptBackend::enqueue(Pass& p, const ForwardOptions& options, ForwardOutp
       record_bf16("input_norm", p.xn.data(), H, 0, H);
       {  // q, k, v = self.q_proj(h), self.k_proj(h), self.v_proj(h): one GEMM over the stacked weights
         auto r = op_range("attention", "qkv_proj", "gemm");
-        linear_store_bf16(linear_, p.xn.data(), w.wqkv, T, H, QKV, p.qkv.data(), s);
+        if (w.q_qkv.usable(T)) quant_linear_store_bf16(w.q_qkv, p.xn.data(), T, H, QKV, p.qkv.data(), quant_scratch_.data(), s);
+        else linear_store_bf16(linear_, p.xn.data(), w.wqkv, T, H, QKV, p.qkv.data(), s);
       }
       {  // q = self.q_norm(q), k = self.k_norm(k); q, k = apply_rotary_pos_emb(q, k, cos, sin)
         auto r = op_range("attention", "qk_norm_rope", "norm");
@@ -321,7 +389,8 @@ void CudaOptBackend::enqueue(Pass& p, const ForwardOptions& options, ForwardOutp
       record_bf16("attention", p.att.data(), NH * D, 0, NH * D);
       {  // hidden_states = residual + self.o_proj(attn_output)
         auto r = op_range("attention", "o_proj_residual", "gemm");
-        linear_add_f32(linear_, p.att.data(), w.wo, T, NH * D, H, p.x.data(), s);
+        if (w.q_o.usable(T)) quant_linear_add_f32(w.q_o, p.att.data(), T, NH * D, H, p.x.data(), quant_scratch_.data(), s);
+        else linear_add_f32(linear_, p.att.data(), w.wo, T, NH * D, H, p.x.data(), s);
       }
       record_f32("residual_attn", p.x.data());
     }
@@ -335,12 +404,14 @@ void CudaOptBackend::enqueue(Pass& p, const ForwardOptions& options, ForwardOutp
       record_bf16("post_norm", p.xn.data(), H, 0, H);
       {  // self.act_fn(self.gate_proj(x)) * self.up_proj(x): one GEMM, SwiGLU in its epilogue
         auto r = op_range("mlp", "gate_up_swiglu", "gemm");
-        linear_swiglu(linear_, p.xn.data(), w.wgu, T, H, I, p.act.data(), p.gate_up.data(), s);
+        if (w.q_gu.usable(T)) quant_linear_swiglu(w.q_gu, p.xn.data(), T, H, I, p.act.data(), quant_scratch_.data(), s);
+        else linear_swiglu(linear_, p.xn.data(), w.wgu, T, H, I, p.act.data(), p.gate_up.data(), s);
       }
       record_bf16("silu_mul", p.act.data(), I, 0, I);
       {  // hidden_states = residual + self.down_proj(...)
         auto r = op_range("mlp", "down_proj_residual", "gemm");
-        linear_add_f32(linear_, p.act.data(), w.wdown, T, I, H, p.x.data(), s);
+        if (w.q_down.usable(T)) quant_linear_add_f32(w.q_down, p.act.data(), T, I, H, p.x.data(), quant_scratch_.data(), s);
+        else linear_add_f32(linear_, p.act.data(), w.wdown, T, I, H, p.x.data(), s);
       }
       record_f32("residual_mlp", p.x.data());
     }

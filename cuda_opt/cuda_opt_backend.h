@@ -16,6 +16,7 @@
 #include "cuda_common/device.h"
 #include "cuda_opt/gemm/gemm.h"
 #include "cuda_opt/linear.h"
+#include "cuda_opt/quant_linear.h"
 
 namespace qwen3 {
 
@@ -28,6 +29,9 @@ class CudaOptBackend final : public Backend {
  public:
   // Uploads host weights as bf16 (shapes checked against the config: ShapeError). CudaError without a GPU,
   // InputError when the weights do not fit in free GPU memory.
+  // from_dir on a GGUF model with --gemm ladder also uploads its Q8_0 and Q4_K projections as they are stored
+  // (quant_linear.h): at up to kQuantMaxTokens tokens those run the weight-only GEMMs, above it the bf16 GEMMs on
+  // the dequantised copy. Both copies are kept (a memory-saving variant would dequantise layer by layer).
   CudaOptBackend(const ModelConfig& config, const HostWeights& weights, CudaOptOptions options = {});
   ~CudaOptBackend() override;
   static std::unique_ptr<CudaOptBackend> from_dir(const std::string& dir, CudaOptOptions options = {});
@@ -43,6 +47,10 @@ class CudaOptBackend final : public Backend {
   const CudaOptOptions& options() const { return options_; }
   // Which GEMM kernels the ladder path uses on this device: "wgmma (step 10)" or "mma.sync (step 9)".
   std::string ladder_kernel() const;
+  // Projections (of 4 per layer) that hold quantised weights, and a line saying which and when they are used
+  // ("" when none).
+  int quantised_projections() const { return quantised_; }
+  std::string quantised_description() const;
   // Bytes of GPU memory the weights take (bf16 matrices, fp32 norm vectors).
   static uint64_t weight_bytes(const ModelConfig& config);
 
@@ -56,6 +64,8 @@ class CudaOptBackend final : public Backend {
     const float* post_norm;      // [H]
     const float* q_norm;         // [D]
     const float* k_norm;         // [D]
+    // A GGUF model's quantised projections, the same rows in the same order (kind kNone: bf16 only)
+    cuda_opt::QuantMatrix q_qkv, q_o, q_gu, q_down;
   };
 
  private:
@@ -63,6 +73,9 @@ class CudaOptBackend final : public Backend {
   CudaOptBackend(const ModelConfig& config, CudaOptOptions options);  // allocates, fills nothing
   // Writes tensor `spec` (fp32 values in device memory) into its place in the fused bf16 / fp32 storage.
   void place(const TensorSpec& spec, const float* src);
+  // Uploads the Q8_0 / Q4_K projections of a GGUF file (every part of a fused projection in the same one of
+  // those types; others stay bf16 only) and the fp32 scratch their GEMMs write.
+  void load_quantised(const std::string& gguf_path);
   Pass& pass_for(const Batch& batch);
   // Queues the whole forward pass on stream_; `out` receives the kept states / op outputs when asked.
   void enqueue(Pass& p, const ForwardOptions& options, ForwardOutput* out);
@@ -80,6 +93,10 @@ class CudaOptBackend final : public Backend {
   std::vector<Layer> layers_;
   DeviceBuffer<float> inv_freq_;          // [D/2] RoPE inverse frequencies
   std::unique_ptr<Pass> pass_;            // the last batch shape's buffers and graph
+  DeviceBuffer<unsigned char> quant_storage_;  // every quantised projection (load_quantised)
+  DeviceBuffer<float> quant_scratch_;     // [kQuantMaxTokens, widest projection] the quantised GEMMs' fp32 output
+  int quantised_ = 0;
+  std::string quant_types_;               // the types found, e.g. "Q4_K Q8_0"
 };
 
 }  // namespace qwen3

@@ -102,9 +102,10 @@ __device__ __forceinline__ void store_lane_sums(Partial& partial, const float (&
 //   Wq: [N, K] int8       the codes, row n = output feature n
 //   S:  [N, K/32] float   one scale per 32 weights (Q8_0's f16 d, widened: exact)
 //   W[n][k] = S[n][k/32] · Wq[n][k]
-// K a multiple of 32; M, N >= 0 (nothing is launched when either is 0). InputError otherwise.
+// K a multiple of 32; M, N >= 0 (nothing is launched when either is 0). InputError otherwise. Asynchronous on
+// `stream` (under nvcc; the simulator runs it at once).
 void gemm_w8a16(sim::global_ptr<const uint16_t> X, sim::global_ptr<const int8_t> Wq, sim::global_ptr<const float> S,
-                sim::global_ptr<float> Y, int M, int N, int K);
+                sim::global_ptr<float> Y, int M, int N, int K, sim::Stream stream = {});
 
 // ---- W4A16: Q4_K's super-blocks as GGUF stores them -----------------------------------------------------------
 // Wb: [N, K/256 · 144] bytes: each row is K/256 Q4_K super-blocks of 144 bytes (core/quant.cpp draws the layout:
@@ -114,6 +115,6 @@ void gemm_w8a16(sim::global_ptr<const uint16_t> X, sim::global_ptr<const int8_t>
 //   W[n][256b + 32j + i] = d · sc_j · q − dmin · m_j        (super-block b of row n, sub-block j, value i)
 // K a multiple of 256; M, N >= 0. InputError otherwise.
 void gemm_w4a16_q4k(sim::global_ptr<const uint16_t> X, sim::global_ptr<const uint8_t> Wb, sim::global_ptr<float> Y,
-                    int M, int N, int K);
+                    int M, int N, int K, sim::Stream stream = {});
 
 }  // namespace qwen3::quant_gemm

@@ -114,13 +114,13 @@ __global__ void __launch_bounds__(kWarps * kLanes, 4)  // <= 128 registers: 4 bl
 }  // namespace
 
 void gemm_w4a16_q4k(sim::global_ptr<const uint16_t> X, sim::global_ptr<const uint8_t> Wb, sim::global_ptr<float> Y,
-                    int M, int N, int K) {
+                    int M, int N, int K, sim::Stream stream) {
   if (M < 0 || N < 0 || K <= 0 || K % 256 != 0)
     throw InputError("gemm_w4a16_q4k: needs M, N >= 0 and K a positive multiple of 256 (Q4_K's super-block), not M=" +
                      std::to_string(M) + " N=" + std::to_string(N) + " K=" + std::to_string(K));
   if (M == 0 || N == 0) return;
   const dim3 grid((N + kWarps * kCols - 1) / (kWarps * kCols), (M + kRows - 1) / kRows);
-  sim::launch(w4a16_q4k_kernel, grid, dim3(kWarps * kLanes), X, Wb, Y, M, N, K);
+  sim::launch_on(stream, w4a16_q4k_kernel, grid, dim3(kWarps * kLanes), X, Wb, Y, M, N, K);
 }
 
 }  // namespace qwen3::quant_gemm

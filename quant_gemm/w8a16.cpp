@@ -62,13 +62,13 @@ __global__ void __launch_bounds__(kWarps * kLanes, 4)  // <= 128 registers (145 
 }  // namespace
 
 void gemm_w8a16(sim::global_ptr<const uint16_t> X, sim::global_ptr<const int8_t> Wq, sim::global_ptr<const float> S,
-                sim::global_ptr<float> Y, int M, int N, int K) {
+                sim::global_ptr<float> Y, int M, int N, int K, sim::Stream stream) {
   if (M < 0 || N < 0 || K <= 0 || K % 32 != 0)
     throw InputError("gemm_w8a16: needs M, N >= 0 and K a positive multiple of 32, not M=" + std::to_string(M) +
                      " N=" + std::to_string(N) + " K=" + std::to_string(K));
   if (M == 0 || N == 0) return;
   const dim3 grid((N + kWarps * kCols - 1) / (kWarps * kCols), (M + kRows - 1) / kRows);
-  sim::launch(w8a16_kernel, grid, dim3(kWarps * kLanes), X, Wq, S, Y, M, N, K);
+  sim::launch_on(stream, w8a16_kernel, grid, dim3(kWarps * kLanes), X, Wq, S, Y, M, N, K);
 }
 
 }  // namespace qwen3::quant_gemm

@@ -1,6 +1,7 @@
 // cuda_opt against references: each fused GEMM (both paths, both ladder kernels) against cuBLAS's fp32-output
 // product on odd shapes, the whole bf16 forward pass against ref_cpu layer by layer and op by op (tiny model and a
-// random config), CUDA-graph replay against kernel-by-kernel launches, a 32k-token sequence, and bad input.
+// random config), CUDA-graph replay against kernel-by-kernel launches, a 32k-token sequence, GGUF models with
+// quantised projections (the weight-only GEMMs), and bad input.
 // Every test that needs a GPU skips, with the reason, when there is none.
 #include <gtest/gtest.h>
 
@@ -14,6 +15,7 @@ TEST(CudaOpt, NotBuilt) { GTEST_SKIP() << "built without CUDA and cuBLAS: the cu
 
 #include "core/batch.h"
 #include "core/error.h"
+#include "core/model_dir.h"
 #include "core/pooling.h"
 #include "core/safetensors.h"
 #include "core/tolerances.h"
@@ -308,6 +310,51 @@ TEST(CudaOptErrors, BadBatchesAreInputErrors) {
   const auto gpu = CudaOptBackend::random(c, 1);
   EXPECT_THROW(gpu->forward(Batch::pack({std::vector<int32_t>(4097, 1)})), InputError);  // > max_position
   EXPECT_THROW(gpu->forward(Batch::pack({{1, 2, 500}})), InputError);                   // id == vocab_size
+}
+
+// A GGUF model with Q8_0 or Q4_K projections (written by qwen3emb quantize, --config small: 2 layers, rows of 256):
+// with --gemm ladder cuda_opt uploads the quantised projections and runs the weight-only GEMMs (quant_gemm/) up to
+// kQuantMaxTokens tokens, the bf16 GEMMs on the dequantised copy above; both against the CPU on the same file. The
+// CPU multiplies the same dequantised weights in fp32, so cuda_opt's usual bf16 tolerance applies.
+void expect_quantised_matches_cpu(const std::string& type, const std::string& expect_types) {
+  test::TempDir dir;
+  const std::string path = dir.file("small-" + type + ".gguf");
+  const auto w = test::run_cli("quantize --random-weights --config small --seed 3 --type " + type + " --out " +
+                               test::shell_quote(path));
+  ASSERT_EQ(w.status, 0) << w.err;
+  const ModelConfig c = load_model_config(path);
+  cpu::CpuBackend cpu_backend(c, load_model_weights(path, c));
+  const auto gpu = CudaOptBackend::from_dir(path);
+  EXPECT_EQ(gpu->quantised_projections(), 4 * c.num_hidden_layers);
+  EXPECT_NE(gpu->quantised_description().find(expect_types), std::string::npos) << gpu->quantised_description();
+  const Tolerance tol = tolerance_for("cpu", "cuda_opt");
+  // 1 + 6 + 9 = 16 tokens: the weight-only GEMMs; 1 + 6 + 9 + 40: the bf16 ones
+  for (const std::vector<int64_t>& lengths : {std::vector<int64_t>{1}, {1, 6, 9}, {1, 6, 9, 40}}) {
+    const Batch batch = Batch::pack(synthetic_sequences(lengths, c.vocab_size, 5));
+    ForwardOptions o;
+    o.keep_hidden_states = true;
+    const ForwardOutput a = gpu->forward(batch, o), b = cpu_backend.forward(batch, o);
+    ASSERT_EQ(a.hidden_states.size(), b.hidden_states.size());
+    for (size_t l = 0; l < a.hidden_states.size(); ++l)
+      EXPECT_LE(rel(a.hidden_states[l], b.hidden_states[l]), tol.layer_rel) << batch.num_tokens() << " tokens, state " << l;
+    for (int64_t s = 0; s < batch.num_sequences(); ++s)
+      EXPECT_GE(cosine(a.embeddings.data() + s * c.hidden_size, b.embeddings.data() + s * c.hidden_size, c.hidden_size),
+                tol.embedding_cos)
+          << batch.num_tokens() << " tokens, seq " << s;
+  }
+  CudaOptOptions cublas;
+  cublas.gemm = GemmPath::kCublas;
+  EXPECT_EQ(CudaOptBackend::from_dir(path, cublas)->quantised_projections(), 0) << "--gemm cublas keeps bf16 only";
+}
+
+TEST(CudaOptQuantised, Q8_0ModelRunsTheW8A16GemmsAndMatchesCpu) {
+  QWEN3_REQUIRE_GPU();
+  expect_quantised_matches_cpu("q8_0", "Q8_0");
+}
+
+TEST(CudaOptQuantised, Q4_KModelRunsTheW4A16GemmsAndMatchesCpu) {
+  QWEN3_REQUIRE_GPU();
+  expect_quantised_matches_cpu("q4_k", "Q4_K");
 }
 
 TEST(CudaOptErrors, UnsupportedHeadDimIsAnInputError) {

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/gguf.h"
+#include "core/gguf_model.h"
 #include "core/quant.h"
 #include "core/rng.h"
 #include "core/safetensors.h"
@@ -19,6 +21,7 @@
 #include "quant_gemm/quant_gemm.h"
 #include "quant_gemm/repack.h"
 #include "ref_cpu/ops.h"
+#include "test_util.h"
 
 namespace {
 
@@ -170,4 +173,83 @@ TEST(QuantGemmSim, RefusesShapesTheFormatsCannotHold) {
   quant_gemm::gemm_w4a16_q4k(sim::global(X, "X"), sim::global(Wb, "Wb"), sim::global(Y, "Y"), 0, 4, 256);
   EXPECT_EQ(capture.stats().launches, 0);
   EXPECT_EQ(Y[0], -1.0f);
+}
+
+// What cuda_opt uploads from a GGUF model (quant_gemm/repack.h: quantised_projections), on the CPU: every projection
+// of a Q8_0 and of a Q4_K file, fused in cuda_opt's row order (q, k, v stacked; gate and up interleaved), each row
+// dequantising to the weights core's loader reads from the same file; an F32 file gives none.
+namespace {
+
+struct GgufModel {
+  test::TempDir dir;
+  std::string path;
+  explicit GgufModel(const std::string& type) : path(dir.file("small-" + type + ".gguf")) {
+    const auto w = test::run_cli("quantize --random-weights --config small --seed 4 --type " + type + " --out " +
+                                 test::shell_quote(path));
+    EXPECT_EQ(w.status, 0) << w.err;
+  }
+};
+
+// Row r of a fused projection, dequantised.
+std::vector<float> fused_row(const quant_gemm::QuantProjection& q, int64_t r) {
+  std::vector<float> row(static_cast<size_t>(q.in));
+  if (q.type == GgmlType::Q4_K) {
+    dequantize_row(GgmlType::Q4_K, q.bytes.data() + r * row_bytes(GgmlType::Q4_K, q.in), row.data(), q.in);
+  } else {
+    for (int64_t k = 0; k < q.in; ++k)
+      row[k] = q.scales[r * (q.in / 32) + k / 32] * static_cast<float>(static_cast<int8_t>(q.bytes[r * q.in + k]));
+  }
+  return row;
+}
+
+std::vector<float> host_row(const HostTensor& t, int64_t r) {
+  const int64_t in = t.shape[1];
+  return std::vector<float>(t.data.begin() + r * in, t.data.begin() + (r + 1) * in);
+}
+
+void expect_fused_like_the_loader(const std::string& type, GgmlType want) {
+  GgufModel m(type);
+  const GgufFile f(m.path);
+  const ModelConfig c = gguf_model_config(f);
+  const HostWeights w = load_gguf_host_weights(f, c);
+  const auto found = quant_gemm::quantised_projections(f, c);
+  ASSERT_EQ(found.size(), size_t(4 * c.num_hidden_layers));
+  const int64_t Q = c.q_dim(), KV = c.kv_dim(), I = c.intermediate_size;
+  for (const quant_gemm::QuantProjection& q : found) {
+    SCOPED_TRACE(std::string(quant_gemm::projection_name(q.which)) + " of layer " + std::to_string(q.layer));
+    EXPECT_EQ(q.type, want);
+    const auto& L = w.layers[static_cast<size_t>(q.layer)];
+    switch (q.which) {
+      case quant_gemm::Projection::kQkv:
+        ASSERT_EQ(q.rows, Q + 2 * KV);
+        EXPECT_EQ(fused_row(q, 1), host_row(L.q_proj, 1));
+        EXPECT_EQ(fused_row(q, Q + 2), host_row(L.k_proj, 2));
+        EXPECT_EQ(fused_row(q, Q + KV + 3), host_row(L.v_proj, 3));
+        break;
+      case quant_gemm::Projection::kO:
+        ASSERT_EQ(q.rows, c.hidden_size);
+        EXPECT_EQ(fused_row(q, 5), host_row(L.o_proj, 5));
+        break;
+      case quant_gemm::Projection::kGateUp:
+        ASSERT_EQ(q.rows, 2 * I);
+        EXPECT_EQ(fused_row(q, 2 * 7), host_row(L.gate_proj, 7));
+        EXPECT_EQ(fused_row(q, 2 * 7 + 1), host_row(L.up_proj, 7));
+        EXPECT_EQ(fused_row(q, 2 * (I - 1) + 1), host_row(L.up_proj, I - 1));
+        break;
+      case quant_gemm::Projection::kDown:
+        ASSERT_EQ(q.rows, c.hidden_size);
+        EXPECT_EQ(fused_row(q, c.hidden_size - 1), host_row(L.down_proj, c.hidden_size - 1));
+        break;
+    }
+  }
+}
+
+}  // namespace
+
+TEST(QuantProjections, Q8_0ModelIsFusedInCudaOptsRowOrder) { expect_fused_like_the_loader("q8_0", GgmlType::Q8_0); }
+TEST(QuantProjections, Q4_KModelIsFusedInCudaOptsRowOrder) { expect_fused_like_the_loader("q4_k", GgmlType::Q4_K); }
+TEST(QuantProjections, AnF32ModelHasNone) {
+  GgufModel m("f32");
+  const GgufFile f(m.path);
+  EXPECT_TRUE(quant_gemm::quantised_projections(f, gguf_model_config(f)).empty());
 }

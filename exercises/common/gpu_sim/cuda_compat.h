@@ -50,6 +50,15 @@ void launch(void (*kernel)(P...), dim3 grid, dim3 block, Args&&... args) {
   if (e != cudaSuccess) throw std::runtime_error(std::string("kernel launch failed: ") + cudaGetErrorString(e));
 }
 
+// The same on a stream (the simulator runs every launch at once and ignores it).
+using Stream = cudaStream_t;
+template <class... P, class... Args>
+void launch_on(Stream stream, void (*kernel)(P...), dim3 grid, dim3 block, Args&&... args) {
+  kernel<<<grid, block, 0, stream>>>(static_cast<P>(args)...);
+  const cudaError_t e = cudaGetLastError();
+  if (e != cudaSuccess) throw std::runtime_error(std::string("kernel launch failed: ") + cudaGetErrorString(e));
+}
+
 }  // namespace qwen3::sim
 
 #else  // the CPU simulator

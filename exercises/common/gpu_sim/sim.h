@@ -412,4 +412,11 @@ void launch(void (*kernel)(P...), dim3 grid, dim3 block, Args&&... args) {
   detail::run_grid(grid, block, &body, [](const void* b) { (*static_cast<const Body*>(b))(); });
 }
 
+// A stream, for sources shared with nvcc (there cudaStream_t): the simulator runs every launch at once, in order.
+using Stream = void*;
+template <class... P, class... Args>
+void launch_on(Stream, void (*kernel)(P...), dim3 grid, dim3 block, Args&&... args) {
+  launch(kernel, grid, block, std::forward<Args>(args)...);
+}
+
 }  // namespace qwen3::sim
