@@ -15,14 +15,12 @@ TEST(QuantGemmGpu, NotBuilt) { GTEST_SKIP() << "built without the quantised GEMM
 #include <vector>
 
 #include "core/quant.h"
-#include "core/rng.h"
-#include "core/safetensors.h"
 #include "cuda_common/device.h"
 #include "cuda_opt/gemm/gemm_check.h"
 #include "quant_gemm/quant_gemm_cuda.h"
 #include "quant_gemm/repack.h"
-#include "ref_cpu/ops.h"
 #include "tests/gpu_test_util.h"
+#include "tests/quant_gemm_problem.h"
 
 namespace {
 
@@ -30,31 +28,20 @@ using namespace qwen3;
 
 // Runs `type`'s kernel on M × N × K random operands; returns the verdict against the host reference.
 gemm::GemmError run(GgmlType type, int M, int N, int K, uint64_t seed) {
-  std::vector<uint16_t> x(size_t(M) * K);
-  std::vector<float> xf(x.size()), w(size_t(N) * K), wd(w.size()), want(size_t(M) * N);
-  for (size_t i = 0; i < x.size(); ++i) {
-    x[i] = f32_to_bf16(random_symmetric(seed, 1, i));
-    xf[i] = bf16_to_f32(x[i]);
-  }
-  for (size_t i = 0; i < w.size(); ++i) w[i] = (0.01f + 0.05f * float(i / 64 % 7)) * random_symmetric(seed, 2, i);
-  const std::vector<uint8_t> bytes = quantize_rows(type, w.data(), N, K);
-  const int64_t rb = row_bytes(type, K);
-  for (int n = 0; n < N; ++n) dequantize_row(type, bytes.data() + n * rb, wd.data() + size_t(n) * K, K);
-  cpu::linear(xf.data(), wd.data(), M, K, N, want.data());
-
-  auto d_x = DeviceBuffer<uint16_t>::from_host(x, "X");
-  auto d_y = DeviceBuffer<float>::from_host(std::vector<float>(want.size(), std::numeric_limits<float>::quiet_NaN()), "Y");
+  const test::QuantProblem p = test::make_quant_problem(type, M, N, K, seed);
+  auto d_x = DeviceBuffer<uint16_t>::from_host(p.X, "X");
+  auto d_y = DeviceBuffer<float>::from_host(std::vector<float>(p.want.size(), std::numeric_limits<float>::quiet_NaN()), "Y");
   if (type == GgmlType::Q8_0) {
-    const quant_gemm::SplitQ8_0 split = quant_gemm::split_q8_0(bytes.data(), N, K);
+    const quant_gemm::SplitQ8_0 split = quant_gemm::split_q8_0(p.Wbytes.data(), N, K);
     auto d_codes = DeviceBuffer<int8_t>::from_host(split.codes, "codes");
     auto d_scales = DeviceBuffer<float>::from_host(split.scales, "scales");
     quant_gemm::gemm_w8a16(d_x.data(), d_codes.data(), d_scales.data(), d_y.data(), M, N, K);
   } else {
-    auto d_w = DeviceBuffer<uint8_t>::from_host(bytes, "Q4_K blocks");
+    auto d_w = DeviceBuffer<uint8_t>::from_host(p.Wbytes, "Q4_K blocks");
     quant_gemm::gemm_w4a16_q4k(d_x.data(), d_w.data(), d_y.data(), M, N, K);
   }
   const std::vector<float> got = d_y.to_host("Y");
-  return gemm::compare_host(got.data(), want.data(), got.size());
+  return gemm::compare_host(got.data(), p.want.data(), got.size());
 }
 
 std::string describe(const gemm::GemmError& e, int M, int N, int K) {

@@ -15,12 +15,11 @@
 #include "core/gguf.h"
 #include "core/gguf_model.h"
 #include "core/quant.h"
-#include "core/rng.h"
 #include "core/safetensors.h"
 #include "exercises/common/check.h"
 #include "quant_gemm/quant_gemm.h"
 #include "quant_gemm/repack.h"
-#include "ref_cpu/ops.h"
+#include "tests/quant_gemm_problem.h"
 #include "test_util.h"
 
 namespace {
@@ -28,48 +27,17 @@ namespace {
 using namespace qwen3;
 using qwen3::sim::global_ptr;
 
-struct Problem {
-  std::vector<uint16_t> X;  // [M, K] bf16
-  std::vector<float> Xf;    // the same, widened
-  std::vector<uint8_t> Wbytes;  // [N] rows of GGUF blocks
-  std::vector<float> W;     // [N, K] what core/quant.cpp dequantises from Wbytes
-};
-
-// Random activations and weights (a spread of row scales, so that blocks' scales differ), quantised to `type`.
-Problem make(GgmlType type, int M, int N, int K, uint64_t seed) {
-  Problem p;
-  p.X.resize(size_t(M) * K);
-  p.Xf.resize(p.X.size());
-  for (size_t i = 0; i < p.X.size(); ++i) {
-    p.X[i] = f32_to_bf16(random_symmetric(seed, 1, i));
-    p.Xf[i] = bf16_to_f32(p.X[i]);
-  }
-  std::vector<float> w(size_t(N) * K);
-  for (size_t i = 0; i < w.size(); ++i) w[i] = (0.01f + 0.05f * float(i / 64 % 7)) * random_symmetric(seed, 2, i);
-  p.Wbytes = quantize_rows(type, w.data(), N, K);
-  p.W.resize(w.size());
-  const int64_t rb = row_bytes(type, K);
-  for (int n = 0; n < N; ++n) dequantize_row(type, p.Wbytes.data() + n * rb, p.W.data() + size_t(n) * K, K);
-  return p;
-}
-
 struct GemmRun {
   std::vector<float> Y, want;
   sim::Stats stats;
 };
 
-std::vector<float> reference(const Problem& p, int M, int N, int K) {
-  std::vector<float> want(size_t(M) * N);
-  cpu::linear(p.Xf.data(), p.W.data(), M, K, N, want.data());
-  return want;
-}
-
 GemmRun run_w8a16(int M, int N, int K, uint64_t seed) {
-  const Problem p = make(GgmlType::Q8_0, M, N, K, seed);
+  const test::QuantProblem p = test::make_quant_problem(GgmlType::Q8_0, M, N, K, seed);
   const quant_gemm::SplitQ8_0 split = quant_gemm::split_q8_0(p.Wbytes.data(), N, K);
   GemmRun r;
   r.Y.assign(size_t(M) * N, std::numeric_limits<float>::quiet_NaN());
-  r.want = reference(p, M, N, K);
+  r.want = p.want;
   sim::Capture capture;
   quant_gemm::gemm_w8a16(global_ptr<const uint16_t>(p.X.data(), p.X.size(), "X"),
                          global_ptr<const int8_t>(split.codes.data(), split.codes.size(), "Wq"),
@@ -80,10 +48,10 @@ GemmRun run_w8a16(int M, int N, int K, uint64_t seed) {
 }
 
 GemmRun run_w4a16(int M, int N, int K, uint64_t seed) {
-  const Problem p = make(GgmlType::Q4_K, M, N, K, seed);
+  const test::QuantProblem p = test::make_quant_problem(GgmlType::Q4_K, M, N, K, seed);
   GemmRun r;
   r.Y.assign(size_t(M) * N, std::numeric_limits<float>::quiet_NaN());
-  r.want = reference(p, M, N, K);
+  r.want = p.want;
   sim::Capture capture;
   quant_gemm::gemm_w4a16_q4k(global_ptr<const uint16_t>(p.X.data(), p.X.size(), "X"),
                              global_ptr<const uint8_t>(p.Wbytes.data(), p.Wbytes.size(), "Wb"),
@@ -184,8 +152,7 @@ struct GgufModel {
   test::TempDir dir;
   std::string path;
   explicit GgufModel(const std::string& type) : path(dir.file("small-" + type + ".gguf")) {
-    const auto w = test::run_cli("quantize --random-weights --config small --seed 4 --type " + type + " --out " +
-                                 test::shell_quote(path));
+    const auto w = test::write_small_gguf(path, type, 4);
     EXPECT_EQ(w.status, 0) << w.err;
   }
 };
