@@ -319,8 +319,7 @@ TEST(CudaOptErrors, BadBatchesAreInputErrors) {
 void expect_quantised_matches_cpu(const std::string& type, const std::string& expect_types) {
   test::TempDir dir;
   const std::string path = dir.file("small-" + type + ".gguf");
-  const auto w = test::run_cli("quantize --random-weights --config small --seed 3 --type " + type + " --out " +
-                               test::shell_quote(path));
+  const auto w = test::write_small_gguf(path, type, 3);
   ASSERT_EQ(w.status, 0) << w.err;
   const ModelConfig c = load_model_config(path);
   cpu::CpuBackend cpu_backend(c, load_model_weights(path, c));

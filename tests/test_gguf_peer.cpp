@@ -66,8 +66,7 @@ Agreement check_file(const std::string& file, const std::string& type) {
 
   test::TempDir dir;
   const std::string path = dir.file(file);
-  const auto w = test::run_cli("quantize --random-weights --config small --seed 1 --type " + type + " --out " +
-                               test::shell_quote(path));
+  const auto w = test::write_small_gguf(path, type, 1);
   EXPECT_EQ(w.status, 0) << w.err;
   const auto sum = test::run_command("sha256sum " + test::shell_quote(path));
   EXPECT_EQ(sum.out.substr(0, 64), expected_sha256(file)) << file << ": not the file llama.cpp read";

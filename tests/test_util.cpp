@@ -33,6 +33,11 @@ CommandResult run_cli(const std::string& args, const std::string* stdin_text) {
   return run_command(shell_quote(cli_path()) + " " + args, stdin_text);
 }
 
+CommandResult write_small_gguf(const std::string& path, const std::string& type, uint64_t seed) {
+  return run_cli("quantize --random-weights --config small --seed " + std::to_string(seed) + " --type " + type +
+                 " --out " + shell_quote(path));
+}
+
 void expect_one_line_error(const CommandResult& r, const std::string& phrase, const std::string& context) {
   EXPECT_EQ(r.status, 1) << context << ": " << r.err;
   EXPECT_EQ(r.out, "") << context;

@@ -1,5 +1,6 @@
 // Small helpers shared by the test suites.
 #pragma once
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -19,6 +20,9 @@ struct CommandResult {
 CommandResult run_command(const std::string& cmd, const std::string* stdin_text = nullptr);
 // Runs qwen3emb with `args` (already shell-quoted where needed), as run_command does.
 CommandResult run_cli(const std::string& args, const std::string* stdin_text = nullptr);
+// Writes a GGUF model of the "small" preset (2 layers, hidden 256: rows every block type stores) with random weights
+// from `seed`, its matrices in `type` (f32, q8_0, q4_k, ...): `qwen3emb quantize --random-weights --config small`.
+CommandResult write_small_gguf(const std::string& path, const std::string& type, uint64_t seed);
 // The project's error rule, as GoogleTest expectations: exit status 1, nothing on stdout, and stderr exactly one
 // line "error: ..." holding `phrase`. `context` (e.g. the arguments) prefixes each failure message.
 void expect_one_line_error(const CommandResult& r, const std::string& phrase, const std::string& context);
