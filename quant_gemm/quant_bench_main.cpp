@@ -54,18 +54,6 @@ std::vector<Shape> layer_shapes(const std::string& preset) {
           {preset + ".down", H, I}};
 }
 
-struct Timer {
-  cudaEvent_t start{}, stop{};
-  Timer() {
-    QWEN3_CUDA_CHECK(cudaEventCreate(&start), "creating an event");
-    QWEN3_CUDA_CHECK(cudaEventCreate(&stop), "creating an event");
-  }
-  ~Timer() {
-    cudaEventDestroy(start);
-    cudaEventDestroy(stop);
-  }
-};
-
 struct Options {
   std::string config = "8b";
   std::vector<int> tokens = {1, 2, 4, 8, 16, 32, 64};
@@ -93,7 +81,7 @@ int run(const Options& opt) {
   gemm::CublasHandle cublas, pedantic(true);
   const int max_m = *std::max_element(opt.tokens.begin(), opt.tokens.end());
   DeviceBuffer<unsigned char> flush(std::max<size_t>(2 * size_t(prop.l2CacheSize), size_t{64} << 20), "the L2 flush");
-  Timer timer;
+  CudaTimer timer;
   std::vector<Row> rows;
   bool all_ok = true;
   std::printf("%-14s %-10s %5s %7s %7s %10s %9s %8s %9s %10s\n", "shape", "kernel", "M", "N", "K", "us", "weight GB/s",
@@ -163,12 +151,10 @@ int run(const Options& opt) {
         std::vector<float> ms;
         for (int i = -2; i < opt.repeats; ++i) {
           QWEN3_CUDA_CHECK(cudaMemsetAsync(flush.data(), i & 0xFF, flush.bytes(), nullptr), "flushing L2");
-          QWEN3_CUDA_CHECK(cudaEventRecord(timer.start, nullptr), "recording an event");
+          timer.start(nullptr);
           k.launch();
-          QWEN3_CUDA_CHECK(cudaEventRecord(timer.stop, nullptr), "recording an event");
-          QWEN3_CUDA_CHECK(cudaEventSynchronize(timer.stop), "timing a kernel");
-          float t = 0;
-          QWEN3_CUDA_CHECK(cudaEventElapsedTime(&t, timer.start, timer.stop), "timing a kernel");
+          timer.stop(nullptr);
+          const float t = timer.elapsed_ms(k.name);
           if (i >= 0) ms.push_back(t);
         }
         std::sort(ms.begin(), ms.end());
