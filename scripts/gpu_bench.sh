@@ -6,7 +6,8 @@
 #      tilings side by side (--step9-tilings all), after the ceilings step 9 runs under (--ceilings: mma.sync and
 #      ldmatrix on their own)
 #   1b. gemm_quant_bench: the weight-only quantised GEMMs (W8A16, W4A16 on Q4_K) against cuBLAS bf16, 0.6B and 8B
-#      layer shapes at 1-64 tokens, with the speed-up predicted from bytes (docs/gemm_ladder.md, "Quantised weights")
+#      layer shapes at 1-64 tokens, with the speed-up predicted from bytes (docs/gemm_ladder.md, "Quantised weights");
+#      then cuda_opt end to end on 8-64 token passes of the 0.6B shapes, bf16 against GGUF Q8_0 and Q4_K
 #   2. cuda_opt, 8B config, 1024 and 1040 tokens (the wave-quantisation cliff), batch 1 and 8: --gemm ladder vs
 #      --gemm cublas, and --no-graph
 #      (the end-to-end ratios; the cuBLAS bf16 4096³ rate is measured by bench in the same run)
@@ -49,6 +50,15 @@ TAIL=42 run ladder build-gpu/cuda_opt/gemm_ladder --steps 0,9,10 --step9-tilings
   --budget 0.5 --csv "$BENCH/ladder_top.csv"
 for c in 0.6b 8b; do
   TAIL=90 run "quant-gemm-$c" build-gpu/quant_gemm/gemm_quant_bench --config "$c" --csv "$BENCH/quant_gemm_$c.csv"
+done
+# End to end on short passes, where the weight-only GEMMs run (up to 16 tokens): the 0.6B shapes as GGUF Q8_0 and
+# Q4_K (random weights, quantised by the project; the files stay out of $BENCH, which is packed) against bf16.
+TAIL=6 run opt-0.6b-short-bf16 "$CLI" bench --backend cuda_opt --config 0.6b --random-weights --seq 8,16,64 --batch 1 \
+  --warmup 5 --repeats 50 --csv "$BENCH/opt_0.6b_short_bf16.csv"
+for t in q8_0 q4_k; do
+  run "quantize-0.6b-$t" "$CLI" quantize --random-weights --config 0.6b --type "$t" --out "build-gpu/0.6b-$t.gguf"
+  TAIL=6 run "opt-0.6b-short-$t" "$CLI" bench --backend cuda_opt --model "build-gpu/0.6b-$t.gguf" --seq 8,16,64 \
+    --batch 1 --warmup 5 --repeats 50 --csv "$BENCH/opt_0.6b_short_$t.csv"
 done
 for g in ladder cublas; do
   TAIL=8 run "opt-8b-1024-$g" "$CLI" bench --backend cuda_opt --gemm "$g" --config 8b --random-weights --seq 1024,1040 \

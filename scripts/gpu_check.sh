@@ -119,6 +119,19 @@ step memcheck-opt "${SAN[@]}" --tool memcheck "$CLI" compare --backends cpu,cuda
 step racecheck-opt "${SAN[@]}" --tool racecheck "$CLI" compare --backends cpu,cuda_opt --lengths 1,7,33
 step memcheck "${SAN[@]}" --tool memcheck "$CLI" compare --backends cpu,cuda_naive --lengths 1,7,33
 step racecheck "${SAN[@]}" --tool racecheck "$CLI" compare --backends cpu,cuda_naive --lengths 1,7,33
+# GGUF models (quant_gemm/, cuda_opt/quant_linear.cu): a small random model quantised by the project to Q8_0 and
+# Q4_K, run by cuda_opt against the CPU (which dequantises to fp32). Passes of up to kQuantMaxTokens (16) tokens run
+# the weight-only GEMMs on the quantised weights (--lengths 1,7: 8 tokens), longer ones the bf16 GEMMs on the
+# dequantised copy (1,7,64,300). Then the quantised GEMMs and such a pass under compute-sanitizer.
+for t in q8_0 q4_k; do
+  step "quantize-small-$t" "$CLI" quantize --random-weights --config small --seed 19 --type "$t" --out "$LOGS/small-$t.gguf"
+  step "compare-opt-gguf-$t-quant" "$CLI" compare --backends cpu,cuda_opt --model "$LOGS/small-$t.gguf" --ops --lengths 1,7
+  step "compare-opt-gguf-$t-bf16" "$CLI" compare --backends cpu,cuda_opt --model "$LOGS/small-$t.gguf" --lengths 1,7,64,300
+  step "memcheck-opt-gguf-$t" "${SAN[@]}" --tool memcheck "$CLI" compare --backends cpu,cuda_opt \
+    --model "$LOGS/small-$t.gguf" --lengths 1,7
+done
+step memcheck-quant-gemm "${SAN[@]}" --tool memcheck build-gpu/tests/test_cuda_quant_gemm
+step racecheck-quant-gemm "${SAN[@]}" --tool racecheck build-gpu/tests/test_cuda_quant_gemm
 
 {
   echo
