@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The GGUF peer check of docs/results/quantization.md: llama.cpp and qwen3emb read the same GGUF files and embed
 # the same texts; the script prints, per file, whether the token ids agree and how close the embeddings are.
-# Files from both sides: qwen3emb's writer (`qwen3emb quantize`, which llama.cpp must load) and llama.cpp's
-# llama-quantize (whose Q8_0 and Q4_K_M files qwen3emb must load). Not run in CI.
+# Files from both sides: qwen3emb's writer (`qwen3emb quantize`: F32, Q8_0 and Q4_K, which llama.cpp must load)
+# and llama.cpp's llama-quantize (whose Q8_0 and Q4_K_M files qwen3emb must load). Not run in CI.
 #   LLAMA_BIN=DIR scripts/gguf_peer_llamacpp.sh [OUT_DIR]      (default OUT_DIR /tmp/qwen3-gguf-peer)
 # LLAMA_BIN: a folder with llama.cpp's llama-embedding, llama-tokenize and llama-quantize (docs/results/cpu.md,
 # "The llama.cpp peer", says how to build them from the npm package node-llama-cpp).
@@ -41,6 +41,8 @@ gguf_file 0.6b.F32.qwen3emb "$OUT/r06b-f32.gguf" "$CLI" quantize --random-weight
   --out "$OUT/r06b-f32.gguf"
 gguf_file 0.6b.Q8_0.qwen3emb "$OUT/r06b-q8_0.gguf" "$CLI" quantize --random-weights --config 0.6b --type q8_0 \
   --out "$OUT/r06b-q8_0.gguf"
+gguf_file 0.6b.Q4_K.qwen3emb "$OUT/r06b-q4_k.gguf" "$CLI" quantize --random-weights --config 0.6b --type q4_k \
+  --out "$OUT/r06b-q4_k.gguf"
 gguf_file 0.6b.Q8_0.llama-quantize "$OUT/r06b-llama-q8_0.gguf" "$LLAMA_BIN/llama-quantize" "$OUT/r06b-f32.gguf" \
   "$OUT/r06b-llama-q8_0.gguf" Q8_0 "$THREADS"
 gguf_file 0.6b.Q4_K_M.llama-quantize "$OUT/r06b-llama-q4_k_m.gguf" "$LLAMA_BIN/llama-quantize" "$OUT/r06b-f32.gguf" \

@@ -7,13 +7,14 @@ CI (it needs a llama.cpp build); CI regenerates the same files bit for bit and c
 
 LLAMA_BIN holds llama-embedding, llama-tokenize and llama-quantize (docs/results/cpu.md, "The llama.cpp peer").
 Steps:
-  1. qwen3emb quantize --random-weights --config small --seed 1 writes small-f32.gguf and small-q8_0.gguf.
+  1. qwen3emb quantize --random-weights --config small --seed 1 writes small-f32.gguf, small-q8_0.gguf and
+     small-q4_k.gguf (its own Q4_K quantiser: core/quant.cpp).
   2. llama-quantize turns small-f32.gguf into llama.cpp's own Q8_0 and Q4_K_M files; qwen3emb's Q8_0 tensors must
      be byte-identical to llama.cpp's (scripts/gguf_tensor_bytes.py), else the script stops.
-  3. llama-embedding embeds the 20 peer texts (tests/data/peer_golden/texts.jsonl) from each of qwen3emb's two
+  3. llama-embedding embeds the 20 peer texts (tests/data/peer_golden/texts.jsonl) from each of qwen3emb's three
      files: last-token pooling, L2 normalisation, KV cache in f32, flash attention off, prompts verbatim.
   4. llama-tokenize gives each text's ids (llama-embedding appends 151643 itself, as the file asks).
-The SHA-256 of all four files, the token ids and the embeddings go to tests/data/gguf_peer/."""
+The SHA-256 of all five files, the token ids and the embeddings go to tests/data/gguf_peer/."""
 import hashlib
 import json
 import os
@@ -47,10 +48,10 @@ for tool in ("llama-embedding", "llama-tokenize", "llama-quantize"):
 os.makedirs(WORK, exist_ok=True)
 os.makedirs(DEST, exist_ok=True)
 f = {name: os.path.join(WORK, name) for name in
-     ("small-f32.gguf", "small-q8_0.gguf", "small-llama-q8_0.gguf", "small-llama-q4_k_m.gguf")}
+     ("small-f32.gguf", "small-q8_0.gguf", "small-q4_k.gguf", "small-llama-q8_0.gguf", "small-llama-q4_k_m.gguf")}
 
 # 1-2. the files
-for t in ("f32", "q8_0"):
+for t in ("f32", "q8_0", "q4_k"):
     run(CLI, "quantize", "--random-weights", "--config", "small", "--seed", "1", "--type", t,
         "--out", f[f"small-{t}.gguf"])
 run(os.path.join(LLAMA, "llama-quantize"), f["small-f32.gguf"], f["small-llama-q8_0.gguf"], "Q8_0")
@@ -66,7 +67,7 @@ texts = [json.loads(line)["text"] for line in open(os.path.join(ROOT, "tests/dat
 ids = [json.loads(run(os.path.join(LLAMA, "llama-tokenize"), "-m", f["small-f32.gguf"], "-p", t, "--ids",
                       "--no-escape", "--log-disable").strip().splitlines()[-1]) + [END_OF_TEXT] for t in texts]
 golden = []
-for name in ("small-f32.gguf", "small-q8_0.gguf"):
+for name in ("small-f32.gguf", "small-q8_0.gguf", "small-q4_k.gguf"):
     out = run(os.path.join(LLAMA, "llama-embedding"), "-m", f[name], "-p", SEP.join(texts), "--embd-separator", SEP,
               "--no-escape", "--pooling", "last", "--embd-normalize", "2", "--embd-output-format", "json",
               "-fa", "off", "-ctk", "f32", "-ctv", "f32", "-c", "4096", "-b", "4096", "-ub", "4096",

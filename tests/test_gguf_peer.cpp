@@ -1,5 +1,5 @@
 // GGUF against llama.cpp itself (tests/data/gguf_peer, written by scripts/make_gguf_peer_goldens.py): llama.cpp
-// loaded the F32 and Q8_0 files that `qwen3emb quantize --random-weights --config small --seed 1` writes and
+// loaded the F32, Q8_0 and Q4_K files that `qwen3emb quantize --random-weights --config small --seed 1` writes and
 // embedded the 20 peer texts. Here the same command writes the same files again (their SHA-256 must be the ones
 // llama.cpp read), and this project loads them, tokenises with the files' own tokenizer and embeds.
 //
@@ -16,6 +16,13 @@
 //   Spread over 256 components of a unit vector: ≈ 0.02/16 ≈ 1.3e-3 per component, and 1 - cos ≈ 0.02²/2 = 2e-4.
 //   Bounds, a few times above these estimates and far below a wrong dequantisation (a misread scale or
 //   nibble order moves whole blocks: 1 - cos of order 1): max|diff| <= 5e-3, 1 - cos <= 1e-3.
+// - Q4_K (this project's own quantiser: llama.cpp has no Q4_K file to compare bytes with, so only the embeddings
+//   say that llama.cpp reads the bits as qwen3emb meant them): llama.cpp's dot product with a Q4_K weight takes
+//   integer sums d·sc·Σ(q·a) − dmin·m·Σa, exact in the weight, over activations rounded to Q8_K: one f32 scale
+//   max|x|/127 per 256 values (not per 32 as Q8_0), int8 codes. max/rms of 256 normalised values is about 3.5
+//   (against 2-3 for 32), so ≈ 0.0023 · 3.5 ≈ 0.8% per activation, ≈ sqrt(14) · 0.8% ≈ 3% of the last hidden
+//   state, ≈ 0.03/16 ≈ 1.9e-3 per component and 1 - cos ≈ 0.03²/2 ≈ 5e-4. Bounds, as for Q8_0 a few times above
+//   the estimates: max|diff| <= 1e-2, 1 - cos <= 3e-3.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -103,4 +110,11 @@ TEST(GgufPeer, Q8_0FileMatchesLlamaCpp) {
   const Agreement a = check_file("small-q8_0.gguf", "q8_0");
   EXPECT_LE(a.max_abs, 5e-3);
   EXPECT_LE(a.one_minus_cos, 1e-3);
+}
+
+TEST(GgufPeer, Q4_KFileMatchesLlamaCpp) {
+  QWEN3_REQUIRE_PATH(test::data_dir() + "/tokenizer/tokenizer.json");
+  const Agreement a = check_file("small-q4_k.gguf", "q4_k");
+  EXPECT_LE(a.max_abs, 1e-2);
+  EXPECT_LE(a.one_minus_cos, 3e-3);
 }

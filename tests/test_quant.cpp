@@ -296,7 +296,7 @@ TEST(QuantizeQ8_0, DenormalAndTinyBlocks) {
 
 // Per sub-block j:  RMS(x − x̂) ≤ (hi_j − lo_j)/30 + 15·ε_s + ε_m, where lo_j = min(0, min x), hi_j = max x,
 // ε(u) = max(f16(u)/2, 63·|u − f16(u)|) bounded by max(u(1+2^-11)/2 + 2^-26, 63·max(u·2^-11, 2^-25)), u = d or dmin,
-// d = max_j (hi_j − lo_j)/15 / 63, dmin = max_j (−lo_j) / 63.
+// d ≤ 1.2 · max_j (hi_j − lo_j)/15 / 63 (stage 1 tries steps up to 1.2 times the min-max one), dmin ≤ max_j (−lo_j) / 63.
 void expect_q4_k_round_trip_within_bound(const std::vector<float>& x) {
   const int64_t n = static_cast<int64_t>(x.size());
   const auto y = dequantize(GgmlType::Q4_K, quantize_row(GgmlType::Q4_K, x.data(), n), n);
@@ -317,7 +317,7 @@ void expect_q4_k_round_trip_within_bound(const std::vector<float>& x) {
       max_s0 = std::max(max_s0, (hi[j] - lo[j]) / 15);
       max_m0 = std::max(max_m0, -lo[j]);
     }
-    const double share = 15 * eps(max_s0 / 63) + eps(max_m0 / 63);
+    const double share = 15 * eps(1.2 * max_s0 / 63) + eps(max_m0 / 63);
     for (int j = 0; j < 8; ++j) {
       double sse = 0;
       for (int i = 0; i < 32; ++i) {
@@ -355,7 +355,12 @@ TEST(QuantizeQ4_K, ErrorIsSmallOnGaussianWeights) {
                             static_cast<int64_t>(x.size()));
   double sse = 0;
   for (size_t i = 0; i < x.size(); ++i) sse += (x[i] - y[i]) * (x[i] - y[i]);
-  EXPECT_LT(std::sqrt(sse / static_cast<double>(x.size())), 0.15);
+  const double rms = std::sqrt(sse / static_cast<double>(x.size()));
+  EXPECT_LT(rms, 0.15);
+  // llama.cpp's own Q4_K quantiser (ggml_quantize_chunk, v0.5.0, no importance matrix) leaves an RMS error of
+  // 0.07098 on exactly these values (measured with its library; docs/results/quantization.md). This project's
+  // should do no worse: it measured 0.0697 (0.0748 before its stage 3 and wider steps, which this check refuses).
+  EXPECT_LT(rms, 0.07098);
 }
 
 TEST(QuantizeQ4_K, ZeroConstantAndOutlierBlocks) {
