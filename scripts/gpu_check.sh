@@ -123,12 +123,15 @@ step racecheck "${SAN[@]}" --tool racecheck "$CLI" compare --backends cpu,cuda_n
 # Q4_K, run by cuda_opt against the CPU (which dequantises to fp32). Passes of up to kQuantMaxTokens (16) tokens run
 # the weight-only GEMMs on the quantised weights (--lengths 1,7: 8 tokens), longer ones the bf16 GEMMs on the
 # dequantised copy (1,7,64,300). Then the quantised GEMMs and such a pass under compute-sanitizer.
+# (The files go beside the logs, not among them: the logs are packed for the trip back.)
+GGUF=$ROOT/build-gpu/gguf
+mkdir -p "$GGUF"
 for t in q8_0 q4_k; do
-  step "quantize-small-$t" "$CLI" quantize --random-weights --config small --seed 19 --type "$t" --out "$LOGS/small-$t.gguf"
-  step "compare-opt-gguf-$t-quant" "$CLI" compare --backends cpu,cuda_opt --model "$LOGS/small-$t.gguf" --ops --lengths 1,7
-  step "compare-opt-gguf-$t-bf16" "$CLI" compare --backends cpu,cuda_opt --model "$LOGS/small-$t.gguf" --lengths 1,7,64,300
+  step "quantize-small-$t" "$CLI" quantize --random-weights --config small --seed 19 --type "$t" --out "$GGUF/small-$t.gguf"
+  step "compare-opt-gguf-$t-quant" "$CLI" compare --backends cpu,cuda_opt --model "$GGUF/small-$t.gguf" --ops --lengths 1,7
+  step "compare-opt-gguf-$t-bf16" "$CLI" compare --backends cpu,cuda_opt --model "$GGUF/small-$t.gguf" --lengths 1,7,64,300
   step "memcheck-opt-gguf-$t" "${SAN[@]}" --tool memcheck "$CLI" compare --backends cpu,cuda_opt \
-    --model "$LOGS/small-$t.gguf" --lengths 1,7
+    --model "$GGUF/small-$t.gguf" --lengths 1,7
 done
 step memcheck-quant-gemm "${SAN[@]}" --tool memcheck build-gpu/tests/test_cuda_quant_gemm
 step racecheck-quant-gemm "${SAN[@]}" --tool racecheck build-gpu/tests/test_cuda_quant_gemm
