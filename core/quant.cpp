@@ -238,6 +238,11 @@ float squared_error_q4(const float* x, float step, float offset) {
   return sum32(e2);
 }
 
+// Stage 1's candidate steps: s0·(1 − k/40) for k = kWidestStep .. kNarrowestStep (k = 0 is the min-max fit itself),
+// and no refitted step wider than the widest candidate (1.2·s0), which stage 2's bound counts on.
+constexpr int kWidestStep = -8, kNarrowestStep = 15;
+constexpr float kMaxStepRatio = 1.0f - static_cast<float>(kWidestStep) / 40.0f;
+
 // Stage 1 above. x: [32] -> the sub-block's (s, m).
 SubBlockFit fit_q4_k_sub_block(const float* x) {
   float lo = 0.0f, hi = x[0];
@@ -252,7 +257,7 @@ SubBlockFit fit_q4_k_sub_block(const float* x) {
   float best_err = squared_error_q4(x, s0, m0);
   double sx = 0;
   for (int i = 0; i < 32; ++i) sx += x[i];
-  for (int k = -8; k <= 15; ++k) {
+  for (int k = kWidestStep; k <= kNarrowestStep; ++k) {
     if (k == 0) continue;
     const float s = s0 * (1.0f - static_cast<float>(k) / 40.0f);
     // Least-squares refit of (s, m) to the candidate's codes: minimise Σ(s·q_i − m − x_i)².
@@ -268,7 +273,7 @@ SubBlockFit fit_q4_k_sub_block(const float* x) {
     if (det > 0.0) {  // all codes equal -> det = 0: keep the candidate as it is
       const double fit_s = (32.0 * sqx - sq * sx) / det;
       const double fit_m = (sq * sqx - sqq * sx) / det;  // from s·Σq − 32·m = Σx
-      cand.step = static_cast<float>(std::clamp(fit_s, 0.0, static_cast<double>(s0 * 1.2f)));
+      cand.step = static_cast<float>(std::clamp(fit_s, 0.0, static_cast<double>(s0 * kMaxStepRatio)));
       cand.offset = static_cast<float>(std::clamp(fit_m, 0.0, static_cast<double>(m0)));
       if (cand.step == 0.0f) cand.step = s;
     }

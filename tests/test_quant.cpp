@@ -296,7 +296,8 @@ TEST(QuantizeQ8_0, DenormalAndTinyBlocks) {
 
 // Per sub-block j:  RMS(x − x̂) ≤ (hi_j − lo_j)/30 + 15·ε_s + ε_m, where lo_j = min(0, min x), hi_j = max x,
 // ε(u) = max(f16(u)/2, 63·|u − f16(u)|) bounded by max(u(1+2^-11)/2 + 2^-26, 63·max(u·2^-11, 2^-25)), u = d or dmin,
-// d ≤ 1.2 · max_j (hi_j − lo_j)/15 / 63 (stage 1 tries steps up to 1.2 times the min-max one), dmin ≤ max_j (−lo_j) / 63.
+// d ≤ 1.2 · max_j (hi_j − lo_j)/15 / 63 (stage 1 tries steps up to 1.2 times the min-max one),
+// dmin ≤ max_j (−lo_j) / 63.
 void expect_q4_k_round_trip_within_bound(const std::vector<float>& x) {
   const int64_t n = static_cast<int64_t>(x.size());
   const auto y = dequantize(GgmlType::Q4_K, quantize_row(GgmlType::Q4_K, x.data(), n), n);
